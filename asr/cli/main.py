@@ -1,0 +1,54 @@
+"""The ``asr`` command: one subcommand per module in this folder."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from asr.errors import UserError
+
+# subcommand -> module in asr.cli; each module has add_arguments(parser) and run(args) -> int.
+SUBCOMMANDS = {
+    "synth": "Generate a synthetic spoken corpus (espeak-ng) in LibriSpeech layout.",
+    "prepare": "Turn a corpus on disk into JSON-lines manifests.",
+    "train": "Train a model from manifests and a YAML config.",
+    "evaluate": "Score a trained model on a manifest (WER, CER).",
+    "transcribe": "Transcribe audio files with a trained model.",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="asr",
+        description="Train, evaluate and run speech recognisers. Run 'asr COMMAND --help' for details.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, help_text in SUBCOMMANDS.items():
+        module = importlib.import_module(f"asr.cli.{name}")
+        p = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip(),
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        module.add_arguments(p)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    # Only `train` takes free-form `--section.key value` overrides.
+    if extra and args.command != "train":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.overrides = extra
+    try:
+        return int(args._module.run(args) or 0)
+    except UserError as err:
+        print(f"asr: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("asr: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
