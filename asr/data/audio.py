@@ -1,0 +1,104 @@
+"""Reading audio files: the one module in ``asr`` that opens and decodes audio.
+
+Everything libsndfile reads (WAV, FLAC, OGG/Vorbis, ...) comes back as a float32 mono tensor
+at the rate the caller asks for. Every failure is a one-line :class:`asr.errors.UserError`
+that names the file, so a bad file in a corpus never surfaces as a soundfile traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import soundfile
+import soxr
+import torch
+
+from asr.errors import UserError
+
+# Suffixes the corpus readers treat as audio; libsndfile decodes all of them.
+AUDIO_EXTENSIONS = (".flac", ".wav", ".ogg")
+
+
+class AudioInfo(NamedTuple):
+    """What a file's header says, without decoding the samples."""
+
+    duration: float  # seconds
+    sample_rate: int  # Hz
+    num_samples: int  # per channel
+    channels: int
+
+
+def audio_info(path: str | Path) -> AudioInfo:
+    """Read duration, rate, length and channel count from the header of an audio file.
+
+    Fast (no decoding), so corpus preparation can call it on every file. A file whose header
+    is intact but whose body is damaged passes here and fails later in :func:`load_audio`.
+
+    Raises:
+        UserError: the file is missing, is not audio, cannot be opened, or holds 0 samples.
+    """
+    path = _check_file(path)
+    try:
+        info = soundfile.info(str(path))
+    except (soundfile.SoundFileError, RuntimeError, OSError) as err:
+        raise _read_error(path, err) from None
+    if info.frames <= 0:
+        raise UserError(f"{path}: empty audio (0 samples)")
+    return AudioInfo(info.frames / info.samplerate, int(info.samplerate), int(info.frames),
+                     int(info.channels))
+
+
+def load_audio(path: str | Path, sample_rate: int = 16000) -> torch.Tensor:
+    """Decode an audio file into a mono waveform at ``sample_rate``.
+
+    Channels are averaged; a file at another rate is resampled with soxr (high quality).
+
+    Args:
+        path: any file libsndfile reads (wav, flac, ogg, ...).
+        sample_rate: the rate of the returned waveform, in Hz.
+    Returns:
+        waveform : Tensor, shape = (n_samples,), float32, nominally in [-1, 1].
+    Raises:
+        UserError: the file is missing, is not audio, is damaged, or holds 0 samples.
+    """
+    if sample_rate <= 0:
+        raise UserError(f"sample rate must be positive, got {sample_rate}")
+    path = _check_file(path)
+    try:
+        # always_2d gives (n_samples, channels) for mono and multichannel files alike.
+        samples, file_rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    except (soundfile.SoundFileError, RuntimeError, OSError) as err:
+        raise _read_error(path, err) from None
+    if samples.shape[0] == 0:
+        raise UserError(f"{path}: empty audio (0 samples)")
+    mono = samples.mean(axis=1)  # (n_samples, channels) -> (n_samples,)
+    if file_rate != sample_rate:
+        mono = soxr.resample(mono, file_rate, sample_rate, quality="HQ")
+    return torch.from_numpy(np.ascontiguousarray(mono, dtype=np.float32))
+
+
+def _check_file(path: str | Path) -> Path:
+    """Turn the common path mistakes into clear messages before libsndfile sees them.
+
+    libsndfile reports a missing file as "System error."; saying "no such file" is kinder.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"{path}: no such file")
+    if not path.is_file():
+        raise UserError(f"{path}: not a file")
+    if not os.access(path, os.R_OK):
+        raise UserError(f"{path}: permission denied")
+    return path
+
+
+def _read_error(path: Path, err: Exception) -> UserError:
+    """One line for a libsndfile failure; its own text is often empty or says "Error opening"."""
+    reason = getattr(err, "error_string", "") or ""
+    if "not recognised" in reason.lower():
+        return UserError(f"{path}: not an audio file (format not recognised)")
+    reason = " ".join(reason.split()).rstrip(".") or "damaged or unsupported audio"
+    return UserError(f"{path}: cannot read audio ({reason})")

@@ -1,0 +1,180 @@
+"""Manifests: one JSON object per line, one line per utterance.
+
+A manifest is the only thing the rest of ``asr`` needs to know about a corpus::
+
+    {"id": "1272-128104-0000", "audio": "/data/LibriSpeech/dev-clean/1272/128104/1272-128104-0000.flac",
+     "duration": 5.855, "text": "MISTER QUILTER IS THE APOSTLE ...", "speaker": "1272"}
+
+The corpus readers (``librispeech``, ``folder``, ``fsdd``) write manifests and describe what they
+could not use in a :class:`PrepareReport`: problems are counted and shown, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from asr.errors import UserError
+
+FIELDS = ("id", "audio", "duration", "text", "speaker")
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One line of a manifest."""
+
+    id: str  # unique within the manifest, e.g. "1272-128104-0000"
+    audio: str  # absolute path of the audio file
+    duration: float  # seconds, from the file header
+    text: str  # the transcript as the corpus wrote it (normalised later)
+    speaker: str
+
+
+def write_manifest(path: str | Path, utterances: Iterable[Utterance]) -> None:
+    """Write utterances as JSON lines, atomically.
+
+    The file is written beside its destination and renamed into place, so a crash or Ctrl-C
+    never leaves a half-written manifest that a later stage would read as complete.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent,
+                                      prefix=f".{path.name}.", suffix=".tmp", delete=False)
+    try:
+        with tmp:
+            for utt in utterances:
+                # asdict keeps field order, so every line reads id, audio, duration, text, speaker.
+                tmp.write(json.dumps(dataclasses.asdict(utt), ensure_ascii=False) + "\n")
+        os.replace(tmp.name, path)
+    except BaseException:
+        Path(tmp.name).unlink(missing_ok=True)
+        raise
+
+
+def read_manifest(path: str | Path) -> list[Utterance]:
+    """Read a manifest written by :func:`write_manifest` (or by hand).
+
+    A relative ``audio`` path is taken relative to the manifest's folder, so a corpus and its
+    manifests can be moved together.
+
+    Raises:
+        UserError: the file is missing, or a line is not a valid utterance (names ``file:line``).
+    """
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such manifest") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise UserError(f"{path}: cannot read manifest ({err})") from None
+    utterances = []
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            utterances.append(_parse_line(line, f"{path}:{number}", path.parent))
+    return utterances
+
+
+def _parse_line(line: str, where: str, base: Path) -> Utterance:
+    """One manifest line -> Utterance, or a UserError that says where and what is wrong."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as err:
+        raise UserError(f"{where}: not valid JSON ({err.msg})") from None
+    if not isinstance(obj, dict):
+        raise UserError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+    missing = [key for key in FIELDS if key not in obj]
+    unknown = sorted(set(obj) - set(FIELDS))
+    if missing or unknown:
+        raise UserError(f"{where}: expected keys {', '.join(FIELDS)}"
+                        + (f"; missing {', '.join(missing)}" if missing else "")
+                        + (f"; unknown {', '.join(unknown)}" if unknown else ""))
+    for key in ("id", "audio", "text", "speaker"):
+        if not isinstance(obj[key], str):
+            raise UserError(f"{where}: '{key}' must be a string")
+    duration = obj["duration"]
+    # bool is an int in Python; a duration of `true` is a bug, not one second.
+    if isinstance(duration, bool) or not isinstance(duration, (int, float)) \
+            or not math.isfinite(duration) or duration < 0:
+        raise UserError(f"{where}: 'duration' must be a non-negative number of seconds")
+    if not obj["id"]:
+        raise UserError(f"{where}: 'id' is empty")
+    audio = Path(obj["audio"])
+    return Utterance(id=obj["id"], audio=str(audio if audio.is_absolute() else base / audio),
+                     duration=float(duration), text=obj["text"], speaker=obj["speaker"])
+
+
+# Problem kind -> how the summary names one of them, and several.
+PROBLEMS = {
+    "no_audio": ("transcript with no audio", "transcripts with no audio"),
+    "no_text": ("audio file with no transcript", "audio files with no transcript"),
+    "unreadable": ("unreadable file", "unreadable files"),
+    "bad_name": ("file with an unexpected name", "files with an unexpected name"),
+    "duplicate": ("duplicate utterance id", "duplicate utterance ids"),
+}
+MAX_EXAMPLES = 3
+
+
+@dataclass
+class PrepareReport:
+    """What one preparation wrote, and every input it had to skip (counted, with examples)."""
+
+    name: str  # e.g. the subset, "dev-clean-2"
+    output: str = ""  # the manifest written
+    written: int = 0  # utterances in the manifest
+    hours: float = 0.0
+    speakers: int = 0
+    no_audio: int = 0  # transcript lines whose audio file is absent
+    no_text: int = 0  # audio files with no (or an empty) transcript
+    unreadable: int = 0  # audio (or transcript) files that could not be read; left out
+    bad_name: int = 0  # files whose name does not follow the corpus's pattern
+    duplicate: int = 0  # a second utterance with an id already used
+    examples: dict[str, list[str]] = field(default_factory=dict)
+
+    def add_problem(self, kind: str, example: str) -> None:
+        """Count one problem of ``kind`` (a key of PROBLEMS); keep the first few as examples."""
+        if kind not in PROBLEMS:
+            raise ValueError(f"unknown problem kind {kind!r}")
+        setattr(self, kind, getattr(self, kind) + 1)
+        kept = self.examples.setdefault(kind, [])
+        if len(kept) < MAX_EXAMPLES:
+            kept.append(example)
+
+    def add_written(self, output: str | Path, utterances: list[Utterance]) -> None:
+        """Record the manifest that was written and what it holds."""
+        self.output = str(output)
+        self.written = len(utterances)
+        self.hours = sum(u.duration for u in utterances) / 3600
+        self.speakers = len({u.speaker for u in utterances})
+
+    @property
+    def problems(self) -> int:
+        """Total number of skipped inputs, all kinds together."""
+        return sum(getattr(self, kind) for kind in PROBLEMS)
+
+    def summary(self) -> str:
+        """One paragraph for people: what was written, then each kind of problem with examples."""
+        text = (f"{self.name}: wrote {self.written} utterance{_s(self.written)} "
+                f"({self.hours:.2f} h, {self.speakers} speaker{_s(self.speakers)})")
+        text += f" to {self.output}." if self.output else "."
+        if not self.problems:
+            return text + " No problems found."
+        parts = []
+        for kind, (one, several) in PROBLEMS.items():
+            count = getattr(self, kind)
+            if count:
+                label = one if count == 1 else several
+                shown = "; ".join(self.examples.get(kind, []))
+                more = ", ..." if count > len(self.examples.get(kind, [])) else ""
+                parts.append(f"{count} {label} (e.g. {shown}{more})")
+        return text + f" Skipped {self.problems}: " + "; ".join(parts) + "."
+
+
+def _s(count: int) -> str:
+    """Plural suffix: 1 file, 2 files."""
+    return "" if count == 1 else "s"

@@ -1,0 +1,51 @@
+"""Real corpora from ../shared/data for the data tests, and a tiny LibriSpeech archive."""
+
+from __future__ import annotations
+
+import tarfile
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def librispeech_subset(shared_data: Path) -> Path:
+    """Mini LibriSpeech dev-clean-2 as shipped: 132 utterances, 18 speakers."""
+    path = shared_data / "librispeech" / "LibriSpeech" / "dev-clean-2"
+    if not path.is_dir():
+        pytest.skip(f"LibriSpeech test data not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def fsdd_recordings(shared_data: Path) -> Path:
+    """Free Spoken Digit Dataset: 2000 wavs, 4 speakers, 8 kHz."""
+    path = shared_data / "fsdd" / "recordings"
+    if not path.is_dir():
+        pytest.skip(f"FSDD test data not found at {path}")
+    return path
+
+
+def _chapters(subset: Path, count: int) -> list[Path]:
+    """The first ``count`` SPEAKER/CHAPTER folders of a subset, in a fixed order."""
+    return sorted(trans.parent for trans in subset.glob("*/*/*.trans.txt"))[:count]
+
+
+@pytest.fixture(scope="session")
+def librispeech_archive(librispeech_subset: Path, tmp_path_factory) -> tuple[str, int]:
+    """A ``dev-clean-2.tar.gz`` of two real chapters, laid out as OpenSLR's.
+
+    Returns:
+        the ``file://`` URL of its folder (a ``base_url``), and the number of flacs inside.
+    """
+    folder = tmp_path_factory.mktemp("openslr")
+    count = 0
+    with tarfile.open(folder / "dev-clean-2.tar.gz", "w:gz") as tar:
+        readme = folder / "README.TXT"
+        readme.write_text("Mini LibriSpeech (two chapters, for tests)\n")
+        tar.add(readme, arcname="LibriSpeech/README.TXT")
+        for chapter in _chapters(librispeech_subset, 2):
+            arc = f"LibriSpeech/dev-clean-2/{chapter.parent.name}/{chapter.name}"
+            tar.add(chapter, arcname=arc)
+            count += len(list(chapter.glob("*.flac")))
+    return folder.as_uri(), count

@@ -1,0 +1,115 @@
+"""load_audio and audio_info on real speech: formats, channels, rates, and bad files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+import soxr
+import torch
+
+from asr.data.audio import audio_info, load_audio
+from asr.errors import UserError
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    n = min(len(a), len(b))
+    return float(np.corrcoef(a[:n], b[:n])[0, 1])
+
+
+@pytest.fixture(scope="module")
+def flac(librispeech_subset: Path) -> Path:
+    return sorted(librispeech_subset.glob("*/*/*.flac"))[0]
+
+
+def test_native_flac_is_decoded_unchanged(flac: Path) -> None:
+    wave = load_audio(flac)
+    reference, rate = sf.read(flac, dtype="float32")
+    assert rate == 16000
+    assert wave.dtype == torch.float32 and wave.shape == (len(reference),)
+    assert torch.equal(wave, torch.from_numpy(reference))
+    info = audio_info(flac)
+    assert info.sample_rate == 16000 and info.channels == 1
+    assert info.num_samples == len(reference)
+    assert info.duration == pytest.approx(len(reference) / 16000)
+
+
+def test_three_channel_44k_wav_becomes_mono_16k(flac: Path, tmp_path: Path) -> None:
+    original, _ = sf.read(flac, dtype="float32")
+    upsampled = soxr.resample(original, 16000, 44100)
+    # Channels at different gains: their mean is 0.8 x the speech.
+    stereo3 = np.stack([upsampled, 0.8 * upsampled, 0.6 * upsampled], axis=1)
+    path = tmp_path / "three.wav"
+    sf.write(path, stereo3, 44100, subtype="PCM_16")
+    assert audio_info(path).channels == 3 and audio_info(path).sample_rate == 44100
+
+    wave = load_audio(path, 16000).numpy()
+    assert wave.ndim == 1
+    assert abs(len(wave) - len(original)) <= 1
+    assert _correlation(wave, original) > 0.99
+    # The mean of the channels, not the first channel: the level drops to 0.8.
+    assert np.std(wave) == pytest.approx(0.8 * np.std(original), rel=0.02)
+
+
+def test_ogg_round_trip(fsdd_recordings: Path, tmp_path: Path) -> None:
+    wav = fsdd_recordings / "3_theo_7.wav"
+    original, rate = sf.read(wav, dtype="float32")
+    assert rate == 8000
+    path = tmp_path / "three.ogg"
+    sf.write(path, original, rate, format="OGG", subtype="VORBIS")
+
+    at_8k = load_audio(path, 8000).numpy()
+    assert abs(len(at_8k) - len(original)) <= 1
+    assert _correlation(at_8k, original) > 0.9  # Vorbis is lossy
+    at_16k = load_audio(path, 16000)
+    assert abs(len(at_16k) - 2 * len(original)) <= 2
+    assert audio_info(path).duration == pytest.approx(len(original) / rate, abs=1e-3)
+
+
+def _missing(tmp_path: Path) -> Path:
+    return tmp_path / "missing.wav"
+
+
+def _text_as_wav(tmp_path: Path) -> Path:
+    path = tmp_path / "notes.wav"
+    path.write_text("this is a text file, not audio\n")
+    return path
+
+
+def _empty_wav(tmp_path: Path) -> Path:
+    path = tmp_path / "empty.wav"
+    sf.write(path, np.zeros(0, dtype=np.float32), 16000)
+    return path
+
+
+def _folder(tmp_path: Path) -> Path:
+    path = tmp_path / "folder.wav"
+    path.mkdir()
+    return path
+
+
+@pytest.mark.parametrize("make, words", [
+    (_missing, "no such file"),
+    (_text_as_wav, "not an audio file"),
+    (_empty_wav, "empty audio"),
+    (_folder, "not a file"),
+])
+def test_bad_files_are_one_line_user_errors(make, words: str, tmp_path: Path) -> None:
+    path = make(tmp_path)
+    for read in (load_audio, audio_info):
+        with pytest.raises(UserError) as caught:
+            read(path)
+        message = str(caught.value)
+        assert str(path) in message and words in message
+        assert "\n" not in message
+
+
+def test_damaged_flac_fails_to_decode_with_a_user_error(flac: Path, tmp_path: Path) -> None:
+    # The header survives truncation, so audio_info passes; decoding must fail cleanly.
+    path = tmp_path / "truncated.flac"
+    path.write_bytes(flac.read_bytes()[:3000])
+    with pytest.raises(UserError) as caught:
+        load_audio(path)
+    assert str(path) in str(caught.value) and "\n" not in str(caught.value)

@@ -1,0 +1,70 @@
+"""`asr prepare ...` through the real command-line entry point."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from asr.cli import main as cli
+from asr.data.manifest import read_manifest
+
+
+@pytest.fixture(autouse=True)
+def only_prepare(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The parser imports every subcommand's module; keep this test to the one it is about.
+    monkeypatch.setattr(cli, "SUBCOMMANDS", {"prepare": cli.SUBCOMMANDS["prepare"]})
+
+
+def test_librispeech(librispeech_subset: Path, tmp_path: Path, capsys) -> None:
+    code = cli.main(["prepare", "librispeech", str(librispeech_subset.parents[1]),
+                     "--out", str(tmp_path)])
+    assert code == 0
+    assert len(read_manifest(tmp_path / "dev-clean-2.jsonl")) == 132
+    assert "dev-clean-2: wrote 132 utterances" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("make_root", [lambda tmp: tmp / "missing",
+                                       lambda tmp: tmp])
+def test_librispeech_without_corpus_is_exit_2(make_root, tmp_path: Path, capsys) -> None:
+    code = cli.main(["prepare", "librispeech", str(make_root(tmp_path)),
+                     "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("asr: error: ") and err.count("\n") == 1
+
+
+def test_librispeech_download(librispeech_archive: tuple[str, int], tmp_path: Path,
+                              capsys) -> None:
+    base_url, count = librispeech_archive
+    code = cli.main(["prepare", "librispeech", str(tmp_path / "corpora"), "--out",
+                     str(tmp_path / "out"), "--download", "dev-clean-2", "--base-url", base_url])
+    assert code == 0
+    assert len(read_manifest(tmp_path / "out" / "dev-clean-2.jsonl")) == count
+
+
+def test_fsdd_recipe_splits(fsdd_recordings: Path, tmp_path: Path, capsys) -> None:
+    code = cli.main(["prepare", "fsdd", str(fsdd_recordings), "--out", str(tmp_path),
+                     "--test-speakers", "theo", "--test-takes", "0-4", "--dev-takes", "5-9"])
+    assert code == 0
+    sizes = {path.stem: len(read_manifest(path)) for path in tmp_path.glob("*.jsonl")}
+    assert sizes == {"all": 2000, "train": 1200, "dev": 150, "test_takes": 150,
+                     "test_speaker": 500}
+    assert capsys.readouterr().out.count("wrote") == 5
+
+
+def test_fsdd_bad_takes_is_a_usage_error(fsdd_recordings: Path, tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["prepare", "fsdd", str(fsdd_recordings), "--out", str(tmp_path),
+                  "--dev-takes", "9-5"])
+    assert caught.value.code == 2
+
+
+def test_folder(fsdd_recordings: Path, tmp_path: Path, capsys) -> None:
+    shutil.copy(fsdd_recordings / "6_jackson_1.wav", tmp_path / "six.wav")
+    (tmp_path / "six.txt").write_text("six")
+    (tmp_path / "seven.txt").write_text("seven")
+    assert cli.main(["prepare", "folder", str(tmp_path), "--out", str(tmp_path / "m.jsonl")]) == 0
+    assert [u.text for u in read_manifest(tmp_path / "m.jsonl")] == ["six"]
+    assert "1 transcript with no audio" in capsys.readouterr().out
