@@ -1,0 +1,36 @@
+"""Waveforms -> normalised features: the frontend, then global mean/variance normalisation.
+
+This is the one feature path shared by training, evaluation and transcription, so a model
+always sees features computed exactly as in training.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from asr.features.cmvn import CMVNStats, apply_cmvn
+from asr.features.frontend import FeatureConfig, Frontend
+
+
+class FeaturePipeline(nn.Module):
+    """forward(waves (B, S), wave_lens (B,)) -> (feats (B, T, D), feat_lens (B,)); padding frames are 0."""
+
+    def __init__(self, cfg: FeatureConfig, mean: torch.Tensor | None = None, std: torch.Tensor | None = None):
+        super().__init__()
+        self.cfg = cfg
+        self.frontend = Frontend(cfg)
+        dim = self.frontend.dim
+        self.register_buffer("mean", torch.zeros(dim) if mean is None else mean.float().clone())
+        self.register_buffer("std", torch.ones(dim) if std is None else std.float().clone())
+
+    @property
+    def dim(self) -> int:
+        return self.frontend.dim
+
+    def num_frames(self, num_samples: torch.Tensor | int) -> torch.Tensor | int:
+        return self.frontend.num_frames(num_samples)
+
+    def forward(self, waves: torch.Tensor, wave_lens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        feats, feat_lens = self.frontend(waves, wave_lens)
+        return apply_cmvn(feats, CMVNStats(self.mean, self.std), feat_lens), feat_lens

@@ -1,0 +1,87 @@
+"""Tokenizers: text <-> integer ids, with id 0 reserved for the CTC blank.
+
+Two kinds serve today: characters (open vocabulary) and whole words (closed sets such as
+digits). Both are rebuilt from a plain dict stored in the model file, so a SentencePiece
+tokenizer can slot in later as a third kind with the same three methods.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from asr.text.normalize import normalize_text
+
+BLANK = "<blank>"
+UNK = "<unk>"
+SPACE = "|"  # word separator token of the character vocabulary, as in wav2letter
+
+
+@dataclass(frozen=True)
+class Tokenizer:
+    """A symbol table. ``kind`` is "char" (one token per character, SPACE between words) or "word"."""
+
+    kind: str
+    symbols: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("char", "word"):
+            raise ValueError(f"unknown tokenizer kind {self.kind!r}")
+        if self.symbols[0] != BLANK:
+            raise ValueError("symbol 0 must be the CTC blank")
+        object.__setattr__(self, "_index", {s: i for i, s in enumerate(self.symbols)})
+
+    @property
+    def blank_id(self) -> int:
+        return 0
+
+    def __len__(self) -> int:
+        return len(self.symbols)
+
+    def encode(self, text: str) -> list[int]:
+        """Normalised text -> ids; characters or words outside the table map to <unk> when it exists, else are dropped."""
+        pieces = self._split(normalize_text(text))
+        unk = self._index.get(UNK)
+        ids = [self._index.get(p, unk) for p in pieces]
+        return [i for i in ids if i is not None]
+
+    def decode(self, ids: Iterable[int]) -> str:
+        """Ids (blanks already removed) -> text."""
+        symbols = [self.symbols[i] for i in ids if i != 0]
+        if self.kind == "char":
+            return " ".join("".join(symbols).replace(SPACE, " ").split())
+        return " ".join(symbols)
+
+    def _split(self, text: str) -> list[str]:
+        if self.kind == "word":
+            return text.split()
+        return [SPACE if c == " " else c for c in text]
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "symbols": list(self.symbols)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Tokenizer:
+        return cls(kind=d["kind"], symbols=tuple(d["symbols"]))
+
+
+def build_tokenizer(kind: str, texts: Iterable[str], min_count: int = 1) -> Tokenizer:
+    """Build a character or word table from training transcripts.
+
+    Characters: the letters seen in training (always a-z and the apostrophe, so a model can
+    spell any English word even if training text lacked a letter). Words: every word seen at
+    least ``min_count`` times, plus <unk>.
+    """
+    counts: Counter[str] = Counter()
+    probe = Tokenizer(kind, (BLANK,)) if kind in ("char", "word") else None
+    if probe is None:
+        raise ValueError(f"tokenizer kind must be 'char' or 'word', not {kind!r}")
+    for text in texts:
+        counts.update(probe._split(normalize_text(text)))
+    if kind == "char":
+        letters = set("abcdefghijklmnopqrstuvwxyz'") | set(counts)
+        letters.discard(SPACE)
+        return Tokenizer("char", (BLANK, SPACE, *sorted(letters)))
+    words = sorted(w for w, n in counts.items() if n >= min_count)
+    return Tokenizer("word", (BLANK, UNK, *words))

@@ -1,0 +1,148 @@
+"""Training configuration: typed dataclasses filled from a small YAML file and `--section.key value` overrides.
+
+A recipe's YAML lists only what differs from these defaults, e.g.::
+
+    data: {train: data/train.jsonl, dev: data/dev.jsonl}
+    model: {hidden: 256, layers: 3}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from asr.errors import UserError
+from asr.features.frontend import FeatureConfig
+from asr.features.specaugment import SpecAugmentConfig
+from asr.models.rnn_encoder import EncoderConfig
+
+
+@dataclass
+class DataConfig:
+    train: str = ""  # JSON-lines manifest (asr prepare)
+    dev: str = ""
+    max_batch_seconds: float = 160.0  # padded audio per batch: batch size x longest utterance
+    max_batch_size: int = 64
+    max_duration: float = 30.0  # longer training utterances are skipped (counted)
+    cmvn_utterances: int = 1000  # training utterances sampled for the normalisation statistics
+    num_workers: int = 0  # on 2 CPU cores a loader worker only takes time from the model
+    speed_perturb: list = field(default_factory=list)  # e.g. [0.9, 1.0, 1.1]: a speed per training read
+
+
+@dataclass
+class TokenizerConfig:
+    kind: str = "char"  # "char" (open vocabulary) or "word" (closed sets such as digits)
+
+
+@dataclass
+class TrainConfig:
+    max_epochs: int = 30
+    max_minutes: float = 0.0  # wall-clock budget for fitting; 0 = none
+    lr: float = 2e-3
+    warmup_steps: int = 200
+    final_lr_ratio: float = 0.05  # cosine decay from lr to lr * this over the planned steps
+    weight_decay: float = 0.0
+    grad_clip: float = 5.0
+    checkpoint_every: int = 500  # steps; a checkpoint is also written at the end of every epoch
+    seed: int = 0
+    precision: str = "32-true"  # Lightning precision, e.g. "bf16-mixed" on a GPU
+    accelerator: str = "auto"
+    threads: int = 0  # torch CPU threads; 0 = torch's default
+
+
+@dataclass
+class Config:
+    data: DataConfig = field(default_factory=DataConfig)
+    features: FeatureConfig = field(default_factory=FeatureConfig)
+    specaugment: SpecAugmentConfig = field(default_factory=SpecAugmentConfig)
+    tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
+    model: EncoderConfig = field(default_factory=EncoderConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _build(cls: type, values: dict[str, Any], where: str) -> Any:
+    """Instantiate dataclass `cls` from a dict, recursing into dataclass fields; unknown keys are errors."""
+    if not isinstance(values, dict):
+        raise UserError(f"{where} must be a mapping, not {values!r}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs = {}
+    for key, value in values.items():
+        if key not in fields:
+            raise UserError(f"unknown setting {where}.{key} (known: {', '.join(fields)})".replace("config.", ""))
+        default = getattr(cls(), key)
+        if dataclasses.is_dataclass(default):
+            kwargs[key] = _build(type(default), value, f"{where}.{key}")
+        else:
+            kwargs[key] = _coerce(value, default, f"{where}.{key}")
+    return cls(**kwargs)
+
+
+def _coerce(value: Any, default: Any, where: str) -> Any:
+    """Check a YAML value against the default's type; ints are accepted where floats are expected."""
+    if default is None or value is None:
+        return value
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise UserError(f"{where.removeprefix('config.')} must be true or false, not {value!r}")
+        return value
+    if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, type(default)):
+        raise UserError(f"{where.removeprefix('config.')} must be a {type(default).__name__}, not {value!r}")
+    return value
+
+
+def parse_overrides(args: list[str]) -> dict[str, Any]:
+    """`['--model.hidden', '512', '--data.train=x.jsonl']` -> nested dict; values are parsed as YAML scalars."""
+    nested: dict[str, Any] = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if not arg.startswith("--") or "." not in arg:
+            raise UserError(f"expected --section.key VALUE, got {arg!r}")
+        if "=" in arg:
+            key, raw = arg[2:].split("=", 1)
+            i += 1
+        else:
+            if i + 1 >= len(args):
+                raise UserError(f"{arg} needs a value")
+            key, raw = arg[2:], args[i + 1]
+            i += 2
+        *sections, leaf = key.split(".")
+        node = nested
+        for section in sections:
+            node = node.setdefault(section, {})
+        node[leaf] = yaml.safe_load(raw)
+    return nested
+
+
+def _merge(base: dict, update: dict) -> dict:
+    merged = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_config(path: str | Path | None, overrides: list[str] | None = None) -> Config:
+    """Read a YAML config (or none: defaults), apply command-line overrides, return a typed Config."""
+    values: dict[str, Any] = {}
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise UserError(f"config file not found: {path}")
+        try:
+            values = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as err:
+            raise UserError(f"{path}: not valid YAML ({str(err).splitlines()[0]})") from None
+    values = _merge(values, parse_overrides(overrides or []))
+    return _build(Config, values, "config")

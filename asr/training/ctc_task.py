@@ -1,0 +1,81 @@
+"""The LightningModule that trains a CTC model: loss, validation error rates, optimiser and schedule."""
+
+from __future__ import annotations
+
+import math
+
+import lightning as L
+import torch
+
+from asr.decoding.ctc_greedy import ctc_greedy
+from asr.features.pipeline import FeaturePipeline
+from asr.features.specaugment import SpecAugmentConfig, spec_augment
+from asr.models.ctc_model import CTCModel, ctc_loss
+from asr.scoring import error_rates
+from asr.text.tokenizer import Tokenizer
+from asr.training.config import TrainConfig
+from asr.training.data import Batch
+
+
+def warmup_cosine(step: int, warmup: int, total: int, final_ratio: float) -> float:
+    """Learning-rate multiplier: linear warm-up to 1, then cosine decay to `final_ratio` at `total`.
+
+    >>> [round(warmup_cosine(s, 10, 110, 0.1), 3) for s in (0, 9, 60, 110, 500)]
+    [0.1, 1.0, 0.55, 0.1, 0.1]
+    """
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return final_ratio + (1 - final_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+class CTCTask(L.LightningModule):
+    """Wraps a CTCModel and its feature pipeline; Lightning owns the loop."""
+
+    def __init__(self, model: CTCModel, features: FeaturePipeline, tokenizer: Tokenizer,
+                 specaugment: SpecAugmentConfig | None, train_cfg: TrainConfig):
+        super().__init__()
+        self.model = model
+        self.features = features
+        self.tokenizer = tokenizer
+        self.specaugment = specaugment
+        self.train_cfg = train_cfg
+        self._dev_refs: list[str] = []
+        self._dev_hyps: list[str] = []
+
+    def forward(self, waves: torch.Tensor, wave_lens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        feats, feat_lens = self.features(waves, wave_lens)
+        return self.model(feats, feat_lens)
+
+    def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
+        with torch.no_grad():
+            feats, feat_lens = self.features(batch.waves, batch.wave_lens)
+            if self.specaugment is not None:
+                feats = spec_augment(feats, feat_lens, self.specaugment)
+        log_probs, out_lens = self.model(feats, feat_lens)
+        loss = ctc_loss(log_probs, out_lens, batch.targets, batch.target_lens, self.tokenizer.blank_id)
+        self.log("train_loss", loss, prog_bar=True, batch_size=len(batch.ids))
+        self.log("lr", self.optimizers().param_groups[0]["lr"], prog_bar=False, batch_size=len(batch.ids))
+        return loss
+
+    def validation_step(self, batch: Batch, batch_idx: int) -> None:
+        log_probs, out_lens = self(batch.waves, batch.wave_lens)
+        loss = ctc_loss(log_probs, out_lens, batch.targets, batch.target_lens, self.tokenizer.blank_id)
+        self.log("val_loss", loss, prog_bar=True, batch_size=len(batch.ids))
+        self._dev_hyps += [self.tokenizer.decode(ids) for ids in ctc_greedy(log_probs, out_lens)]
+        self._dev_refs += batch.texts
+
+    def on_validation_epoch_end(self) -> None:
+        if self._dev_refs:
+            rates = error_rates(self._dev_refs, self._dev_hyps)
+            self.log("val_cer", rates["cer"], prog_bar=True)
+            self.log("val_wer", rates["wer"], prog_bar=True)
+        self._dev_refs, self._dev_hyps = [], []
+
+    def configure_optimizers(self):
+        cfg = self.train_cfg
+        optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        total = int(self.trainer.estimated_stepping_batches)
+        schedule = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda step: warmup_cosine(step, cfg.warmup_steps, total, cfg.final_lr_ratio))
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}

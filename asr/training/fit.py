@@ -1,0 +1,129 @@
+"""`train(config, out_dir)`: manifests in, a self-contained model file out.
+
+Steps: read manifests, build the tokenizer, measure normalisation statistics, drop utterances
+CTC cannot learn from (counted), fit with Lightning, export the best checkpoint as model.pt.
+Re-running with the same out_dir resumes from its last checkpoint, so a crash loses little.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from pathlib import Path
+
+import lightning as L
+import torch
+from lightning.pytorch.callbacks import ModelCheckpoint, TQDMProgressBar
+from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
+
+from asr.data.audio import load_audio
+from asr.data.manifest import Utterance, read_manifest
+from asr.errors import UserError
+from asr.features.cmvn import accumulate_stats
+from asr.features.pipeline import FeaturePipeline
+from asr.model_file import save_model_file
+from asr.models.ctc_model import CTCModel, CTCModelConfig
+from asr.text.tokenizer import build_tokenizer
+from asr.training.config import Config
+from asr.training.ctc_task import CTCTask
+from asr.training.data import SpeechDataModule, make_examples
+from asr.training.plots import plot_learning_curves
+
+
+def _read(path: str, what: str) -> list[Utterance]:
+    if not path:
+        raise UserError(f"no {what} manifest: set data.{what} in the config or pass --data.{what} PATH")
+    if not Path(path).is_file():
+        raise UserError(f"{what} manifest not found: {path}")
+    utterances = read_manifest(path)
+    if not utterances:
+        raise UserError(f"{what} manifest is empty: {path}")
+    return utterances
+
+
+def measure_cmvn(features: FeaturePipeline, utterances: list[Utterance], count: int, seed: int) -> FeaturePipeline:
+    """Global mean and standard deviation of the frontend's output over a sample of training audio."""
+    sample = random.Random(seed).sample(utterances, min(count, len(utterances)))
+
+    def frames():
+        for utt in sample:
+            wave = load_audio(utt.audio, features.cfg.sample_rate)
+            feats, _ = features.frontend(wave.unsqueeze(0), torch.tensor([len(wave)]))
+            yield feats[0]
+
+    with torch.no_grad():
+        stats = accumulate_stats(frames())
+    return FeaturePipeline(features.cfg, stats.mean, stats.std)
+
+
+def train(cfg: Config, out_dir: str | Path) -> Path:
+    """Fit a CTC model as configured; returns the path of the exported model file (out_dir/model.pt)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    L.seed_everything(cfg.train.seed, verbose=False)
+    if cfg.train.threads > 0:
+        torch.set_num_threads(cfg.train.threads)
+
+    train_utts, dev_utts = _read(cfg.data.train, "train"), _read(cfg.data.dev, "dev")
+    tokenizer = build_tokenizer(cfg.tokenizer.kind, [u.text for u in train_utts])
+    features = measure_cmvn(FeaturePipeline(cfg.features), train_utts, cfg.data.cmvn_utterances, cfg.train.seed)
+    encoder_cfg = dataclasses.replace(cfg.model, input_dim=features.dim)
+    model = CTCModel(CTCModelConfig(encoder=encoder_cfg, vocab_size=len(tokenizer)))
+
+    def output_frames(seconds: float) -> int:
+        frames = features.num_frames(int(round(seconds * cfg.features.sample_rate)))
+        return int(model.output_lengths(torch.tensor(frames)))
+
+    train_ex, train_counts = make_examples(train_utts, tokenizer, output_frames, max_duration=cfg.data.max_duration)
+    dev_ex, dev_counts = make_examples(dev_utts, tokenizer, output_frames)
+    print(train_counts.summary("train"))
+    print(dev_counts.summary("dev"))
+    if not train_ex or not dev_ex:
+        raise UserError("no usable utterances left in the train or dev manifest (see the counts above)")
+    params = sum(p.numel() for p in model.parameters())
+    print(f"model: {encoder_cfg.layers}x{encoder_cfg.hidden} {encoder_cfg.cell} "
+          f"{'bi' if encoder_cfg.bidirectional else 'uni'}directional, {params / 1e6:.2f} M parameters, "
+          f"{len(tokenizer)} {cfg.tokenizer.kind} tokens, time reduction {encoder_cfg.reduction}x")
+
+    data = SpeechDataModule(train_ex, dev_ex, sample_rate=cfg.features.sample_rate,
+                            max_batch_seconds=cfg.data.max_batch_seconds, max_batch_size=cfg.data.max_batch_size,
+                            num_workers=cfg.data.num_workers, seed=cfg.train.seed,
+                            speeds=cfg.data.speed_perturb)
+    task = CTCTask(model, features, tokenizer, cfg.specaugment if (cfg.specaugment.freq_masks or cfg.specaugment.time_masks) else None, cfg.train)
+    best = ModelCheckpoint(dirpath=out_dir / "checkpoints", filename="best", monitor="val_cer", mode="min")
+    periodic = ModelCheckpoint(dirpath=out_dir / "checkpoints", filename="step{step}", save_last=True,
+                               every_n_train_steps=cfg.train.checkpoint_every, save_top_k=1,
+                               auto_insert_metric_name=False)
+    csv_logger = CSVLogger(out_dir, name="logs", version="")
+    trainer = L.Trainer(
+        default_root_dir=out_dir,
+        max_epochs=cfg.train.max_epochs,
+        max_time={"minutes": cfg.train.max_minutes} if cfg.train.max_minutes > 0 else None,
+        accelerator=cfg.train.accelerator,
+        devices=1,
+        precision=cfg.train.precision,
+        gradient_clip_val=cfg.train.grad_clip,
+        callbacks=[best, periodic, TQDMProgressBar(refresh_rate=10)],
+        logger=[csv_logger, TensorBoardLogger(out_dir, name="logs", version="")],
+        log_every_n_steps=10,
+        num_sanity_val_steps=0,
+        use_distributed_sampler=False,  # our batch sampler already buckets by length
+        enable_model_summary=False,
+    )
+    last = out_dir / "checkpoints" / "last.ckpt"
+    trainer.fit(task, datamodule=data, ckpt_path=last if last.exists() else None)
+
+    if best.best_model_path:
+        state = torch.load(best.best_model_path, map_location="cpu", weights_only=False)["state_dict"]
+        task.load_state_dict(state)
+    info = {
+        "config": cfg.to_dict(),
+        "train_utterances": train_counts.kept,
+        "epochs": trainer.current_epoch,
+        "steps": trainer.global_step,
+        "best_val_cer": float(best.best_model_score) if best.best_model_score is not None else None,
+    }
+    model_path = out_dir / "model.pt"
+    save_model_file(model_path, task.model, task.features, tokenizer, info)
+    plot_learning_curves(Path(csv_logger.log_dir) / "metrics.csv", out_dir / "learning_curve.png")
+    return model_path

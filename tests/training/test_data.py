@@ -1,0 +1,32 @@
+from asr.data.manifest import Utterance
+from asr.text.tokenizer import build_tokenizer
+from asr.training.data import LengthBucketSampler, make_examples
+
+
+def test_bucket_sampler_respects_budget_and_covers_everything():
+    durations = [1.0 + (i * 7919 % 100) / 10 for i in range(300)]
+    sampler = LengthBucketSampler(durations, max_seconds=40.0, max_size=16, shuffle=True, seed=1)
+    batches = list(sampler)
+    assert sorted(i for b in batches for i in b) == list(range(300))
+    for batch in batches:
+        longest = max(durations[i] for i in batch)
+        assert len(batch) <= 16 and (len(batch) == 1 or longest * len(batch) <= 40.0)
+        # similar lengths inside a batch keep padding small
+        assert longest - min(durations[i] for i in batch) < 2.5
+    assert batches != list(sampler)  # a new order each epoch
+
+
+def test_bucket_sampler_is_deterministic_without_shuffle():
+    durations = [3.0, 1.0, 2.0, 5.0]
+    a = list(LengthBucketSampler(durations, 6.0, 8, shuffle=False))
+    assert a == list(LengthBucketSampler(durations, 6.0, 8, shuffle=False)) == [[1, 2], [0], [3]]
+
+
+def test_make_examples_counts_what_ctc_cannot_learn():
+    utts = [Utterance("a", "/a.wav", 2.0, "hello", "s"), Utterance("b", "/b.wav", 0.1, "a long sentence", "s"),
+            Utterance("c", "/c.wav", 40.0, "long", "s"), Utterance("d", "/d.wav", 1.0, "!!", "s")]
+    tok = build_tokenizer("char", [u.text for u in utts])
+    examples, counts = make_examples(utts, tok, lambda seconds: int(seconds * 33), max_duration=30.0)
+    assert [e.utt.id for e in examples] == ["a"]
+    assert (counts.kept, counts.label_too_long, counts.too_long, counts.empty_label) == (1, 1, 1, 1)
+    assert "1 with more tokens than output frames" in counts.summary("train")
