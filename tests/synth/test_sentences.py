@@ -1,0 +1,89 @@
+"""Template sentences and open-vocabulary sentences: determinism, breadth, disjointness."""
+
+from __future__ import annotations
+
+import random
+
+from asr.synth.sentences import (
+    ALLOWED, OPEN_MAX_WORDS, OPEN_MIN_WORDS, generate_sentence, generate_sentences,
+    generator_vocabulary, open_vocabulary_sentences,
+)
+from asr.synth.templates import MAX_WORDS, MIN_WORDS, TEMPLATES, fill
+from asr.synth.wordlist import VOCAB_CUTOFF, is_clean, ranked_words, word_classes
+
+
+def test_same_seed_same_sentences_and_other_seed_differs() -> None:
+    assert generate_sentences(50, seed=3) == generate_sentences(50, seed=3)
+    assert generate_sentences(50, seed=3) != generate_sentences(50, seed=4)
+
+
+def test_longer_list_extends_shorter_one() -> None:
+    assert generate_sentences(80, seed=1)[:30] == generate_sentences(30, seed=1)
+
+
+def test_sentences_are_distinct_and_avoid_excluded() -> None:
+    first = generate_sentences(200, seed=0)
+    assert len(set(first)) == 200
+    again = generate_sentences(200, seed=0, exclude=set(first[:100]))
+    assert not set(again) & set(first[:100])
+
+
+def test_characters_and_lengths() -> None:
+    for text in generate_sentences(2000, seed=5):
+        assert ALLOWED.fullmatch(text), text
+        assert text == " ".join(text.split())  # single spaces, no edge spaces
+        assert MIN_WORDS <= len(text.split()) <= MAX_WORDS
+
+
+def test_vocabulary_is_broad() -> None:
+    words = {w for text in generate_sentences(5000, seed=0) for w in text.split()}
+    assert len(words) >= 3000
+
+
+def test_every_generated_word_is_in_generator_vocabulary() -> None:
+    vocab = generator_vocabulary()
+    words = {w for text in generate_sentences(3000, seed=9) for w in text.split()}
+    assert words <= vocab
+
+
+def test_every_template_fills() -> None:
+    rng = random.Random(0)
+    vocab = generator_vocabulary()
+    for template in TEMPLATES:
+        text = fill(template, rng)
+        assert "{" not in text and set(text.split()) <= vocab, (template, text)
+
+
+def test_broad_classes_come_from_top_of_wordfreq() -> None:
+    top = set(ranked_words()[:VOCAB_CUTOFF])
+    classes = word_classes()
+    for name in classes.__dataclass_fields__:
+        members = getattr(classes, name)
+        assert len(members) >= 100, name
+        assert set(members) <= top, name
+    assert "quickly" in classes.adverbs and "planned" in classes.pasts
+
+
+def test_is_clean_drops_junk_and_profanity() -> None:
+    assert is_clean("garden") and is_clean("a") and is_clean("i")
+    for junk in ("nhs", "s", "mc", "it's", "x2", "fucking", "shit"):
+        assert not is_clean(junk), junk
+
+
+def test_open_vocabulary_shares_no_word_with_generator() -> None:
+    vocab = generator_vocabulary()
+    sentences = open_vocabulary_sentences(300, seed=0)
+    assert len(set(sentences)) == 300
+    assert open_vocabulary_sentences(300, seed=0) == sentences
+    for text in sentences:
+        words = text.split()
+        assert OPEN_MIN_WORDS <= len(words) <= OPEN_MAX_WORDS
+        assert not set(words) & vocab, text
+        assert ALLOWED.fullmatch(text) and all(len(w) >= 3 for w in words)
+
+
+def test_generate_sentence_uses_only_given_rng() -> None:
+    random.seed(1)
+    a = generate_sentence(random.Random(7))
+    random.seed(2)
+    assert generate_sentence(random.Random(7)) == a
