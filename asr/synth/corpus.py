@@ -17,6 +17,7 @@ import json
 import random
 import shutil
 import time
+import zlib
 from dataclasses import dataclass
 from multiprocessing import Pool
 from pathlib import Path
@@ -85,6 +86,7 @@ def _synthesize(utt_and_dir: tuple[Utterance, Path]) -> tuple[str, str, int]:
     """Pool worker: speak one utterance and write its FLAC; returns (subset, id, n_samples)."""
     utt, out_dir = utt_and_dir
     audio = tts.speak(utt.text, utt.voice, utt.speed, utt.pitch)
+    audio = tts.add_noise_floor(audio, seed=zlib.crc32(utt.utt_id.encode()))
     tts.write_flac(utt.path(out_dir), audio)
     return utt.subset, utt.utt_id, len(audio)
 

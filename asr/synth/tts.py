@@ -78,6 +78,21 @@ def trim_silence(audio: np.ndarray, rate: int, keep_s: float = KEEP_SILENCE_S) -
     return np.concatenate([pad, speech, pad])
 
 
+NOISE_DBFS = (-65.0, -45.0)  # RMS of the noise floor, drawn per utterance
+
+
+def add_noise_floor(audio: np.ndarray, seed: int) -> np.ndarray:
+    """Add white noise at a level drawn from `NOISE_DBFS` (deterministic for `seed`).
+
+    espeak-ng's pauses are exact digital zeros, which no microphone produces: their log-mel
+    values sit at the feature floor (-23), inflate the normalisation statistics and leave
+    nothing for a model to learn about real silence. A quiet room's noise floor fixes both.
+    """
+    rng = np.random.default_rng(seed)
+    rms = 10 ** (rng.uniform(*NOISE_DBFS) / 20)
+    return (audio + rng.normal(0.0, rms, size=audio.shape)).astype(np.float32)
+
+
 def write_flac(path: Path, audio: np.ndarray) -> None:
     """Write `audio` (n,) float32 in [-1, 1] as 16-bit mono FLAC at `SAMPLE_RATE`."""
     path.parent.mkdir(parents=True, exist_ok=True)

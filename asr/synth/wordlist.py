@@ -22,7 +22,11 @@ import wordfreq
 
 from asr.synth import lexicon
 
-VOCAB_CUTOFF = 8000  # class members: wordfreq ranks [0, VOCAB_CUTOFF)
+# Class members: wordfreq ranks [0, VOCAB_CUTOFF). 2000 gives ~2100 words: broad enough to teach
+# letter-to-sound rules, narrow enough that a 4000-sentence corpus shows each word ~10 times, so a
+# character model also learns the spelling of the words it will be tested on (measured: 0.2% of
+# test words unseen in training, against 7.5% with a cutoff of 8000).
+VOCAB_CUTOFF = 2000
 EVIDENCE_SIZE = 50000  # inflected forms are looked up among this many words
 OPEN_RANKS = (10000, 30000)  # open-vocabulary test words come from these ranks
 
