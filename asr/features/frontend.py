@@ -72,6 +72,10 @@ class FeatureConfig:
     window: str = "povey"  # "povey" (Hann ** 0.85), "hann" or "hamming"; all symmetric
     remove_dc: bool = True  # subtract each frame's mean before pre-emphasis
     log_floor: float = 1e-10  # added to mel power before the log
+    # "global": (x - mean) / std with training-set statistics; "utterance": subtract each
+    # utterance's own mean first (removes the microphone and level of a recording, which helps
+    # when training has few speakers or channels), then divide by the global std.
+    normalize: str = "global"
 
     @property
     def win_length(self) -> int:

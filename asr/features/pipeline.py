@@ -18,6 +18,8 @@ class FeaturePipeline(nn.Module):
 
     def __init__(self, cfg: FeatureConfig, mean: torch.Tensor | None = None, std: torch.Tensor | None = None):
         super().__init__()
+        if cfg.normalize not in ("global", "utterance"):
+            raise ValueError(f"features.normalize must be 'global' or 'utterance', not {cfg.normalize!r}")
         self.cfg = cfg
         self.frontend = Frontend(cfg)
         dim = self.frontend.dim
@@ -33,4 +35,8 @@ class FeaturePipeline(nn.Module):
 
     def forward(self, waves: torch.Tensor, wave_lens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         feats, feat_lens = self.frontend(waves, wave_lens)
+        if self.cfg.normalize == "utterance":
+            # padding frames are 0, so a plain sum over time is the sum over real frames
+            frames = feat_lens.clamp_min(1).to(feats.dtype).view(-1, 1, 1)
+            feats = feats - feats.sum(dim=1, keepdim=True) / frames
         return apply_cmvn(feats, CMVNStats(self.mean, self.std), feat_lens), feat_lens

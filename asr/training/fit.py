@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from dataclasses import dataclass
 from pathlib import Path
 
 import lightning as L
@@ -23,10 +24,10 @@ from asr.features.cmvn import accumulate_stats
 from asr.features.pipeline import FeaturePipeline
 from asr.model_file import save_model_file
 from asr.models.ctc_model import CTCModel, CTCModelConfig
-from asr.text.tokenizer import build_tokenizer
+from asr.text.tokenizer import Tokenizer, build_tokenizer
 from asr.training.config import Config
 from asr.training.ctc_task import CTCTask
-from asr.training.data import SpeechDataModule, make_examples
+from asr.training.data import Example, FilterCounts, SpeechDataModule, make_examples
 from asr.training.plots import plot_learning_curves
 
 
@@ -45,10 +46,12 @@ def measure_cmvn(features: FeaturePipeline, utterances: list[Utterance], count: 
     """Global mean and standard deviation of the frontend's output over a sample of training audio."""
     sample = random.Random(seed).sample(utterances, min(count, len(utterances)))
 
+    unnormalised = FeaturePipeline(features.cfg)  # mean 0, std 1: the frontend (and utterance mean removal)
+
     def frames():
         for utt in sample:
             wave = load_audio(utt.audio, features.cfg.sample_rate)
-            feats, _ = features.frontend(wave.unsqueeze(0), torch.tensor([len(wave)]))
+            feats, _ = unnormalised(wave.unsqueeze(0), torch.tensor([len(wave)]))
             yield feats[0]
 
     with torch.no_grad():
@@ -56,19 +59,29 @@ def measure_cmvn(features: FeaturePipeline, utterances: list[Utterance], count: 
     return FeaturePipeline(features.cfg, stats.mean, stats.std)
 
 
-def train(cfg: Config, out_dir: str | Path) -> Path:
-    """Fit a CTC model as configured; returns the path of the exported model file (out_dir/model.pt)."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    L.seed_everything(cfg.train.seed, verbose=False)
-    if cfg.train.threads > 0:
-        torch.set_num_threads(cfg.train.threads)
+@dataclass
+class Setup:
+    """Everything training needs before the loop starts."""
 
+    tokenizer: Tokenizer
+    features: FeaturePipeline
+    model: CTCModel
+    train: list[Example]
+    dev: list[Example]
+    train_counts: FilterCounts
+
+
+def build_setup(cfg: Config) -> Setup:
+    """Read manifests, build tokenizer, features (with statistics) and model; filter utterances, with counts."""
+    L.seed_everything(cfg.train.seed, verbose=False)
     train_utts, dev_utts = _read(cfg.data.train, "train"), _read(cfg.data.dev, "dev")
-    tokenizer = build_tokenizer(cfg.tokenizer.kind, [u.text for u in train_utts])
-    features = measure_cmvn(FeaturePipeline(cfg.features), train_utts, cfg.data.cmvn_utterances, cfg.train.seed)
-    encoder_cfg = dataclasses.replace(cfg.model, input_dim=features.dim)
-    model = CTCModel(CTCModelConfig(encoder=encoder_cfg, vocab_size=len(tokenizer)))
+    try:
+        tokenizer = build_tokenizer(cfg.tokenizer.kind, [u.text for u in train_utts])
+        features = measure_cmvn(FeaturePipeline(cfg.features), train_utts, cfg.data.cmvn_utterances, cfg.train.seed)
+        encoder_cfg = dataclasses.replace(cfg.model, input_dim=features.dim)
+        model = CTCModel(CTCModelConfig(encoder=encoder_cfg, vocab_size=len(tokenizer)))
+    except ValueError as err:  # a bad value in the config
+        raise UserError(str(err)) from None
 
     def output_frames(seconds: float) -> int:
         frames = features.num_frames(int(round(seconds * cfg.features.sample_rate)))
@@ -84,16 +97,42 @@ def train(cfg: Config, out_dir: str | Path) -> Path:
     print(f"model: {encoder_cfg.layers}x{encoder_cfg.hidden} {encoder_cfg.cell} "
           f"{'bi' if encoder_cfg.bidirectional else 'uni'}directional, {params / 1e6:.2f} M parameters, "
           f"{len(tokenizer)} {cfg.tokenizer.kind} tokens, time reduction {encoder_cfg.reduction}x")
+    return Setup(tokenizer, features, model, train_ex, dev_ex, train_counts)
 
-    data = SpeechDataModule(train_ex, dev_ex, sample_rate=cfg.features.sample_rate,
+
+def make_datamodule(cfg: Config, setup: Setup) -> SpeechDataModule:
+    return SpeechDataModule(setup.train, setup.dev, sample_rate=cfg.features.sample_rate,
                             max_batch_seconds=cfg.data.max_batch_seconds, max_batch_size=cfg.data.max_batch_size,
-                            num_workers=cfg.data.num_workers, seed=cfg.train.seed,
-                            speeds=cfg.data.speed_perturb)
-    task = CTCTask(model, features, tokenizer, cfg.specaugment if (cfg.specaugment.freq_masks or cfg.specaugment.time_masks) else None, cfg.train)
+                            num_workers=cfg.data.num_workers, seed=cfg.train.seed, speeds=cfg.data.speed_perturb)
+
+
+def make_task(cfg: Config, setup: Setup) -> CTCTask:
+    specaugment = cfg.specaugment if (cfg.specaugment.freq_masks or cfg.specaugment.time_masks) else None
+    return CTCTask(setup.model, setup.features, setup.tokenizer, specaugment, cfg.train)
+
+
+def _newest_checkpoint(folder: Path) -> Path | None:
+    checkpoints = sorted(folder.glob("*.ckpt"), key=lambda p: p.stat().st_mtime)
+    if checkpoints:
+        print(f"resuming from {checkpoints[-1]}")
+    return checkpoints[-1] if checkpoints else None
+
+
+def train(cfg: Config, out_dir: str | Path) -> Path:
+    """Fit a CTC model as configured; returns the path of the exported model file (out_dir/model.pt)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if cfg.train.threads > 0:
+        torch.set_num_threads(cfg.train.threads)
+    setup = build_setup(cfg)
+    data, task = make_datamodule(cfg, setup), make_task(cfg, setup)
     best = ModelCheckpoint(dirpath=out_dir / "checkpoints", filename="best", monitor="val_cer", mode="min")
+    # a crash loses at most `checkpoint_every` steps or one epoch, whichever is less
     periodic = ModelCheckpoint(dirpath=out_dir / "checkpoints", filename="step{step}", save_last=True,
                                every_n_train_steps=cfg.train.checkpoint_every, save_top_k=1,
                                auto_insert_metric_name=False)
+    each_epoch = ModelCheckpoint(dirpath=out_dir / "checkpoints", filename="epoch{epoch}", every_n_epochs=1,
+                                 save_top_k=1, auto_insert_metric_name=False)
     csv_logger = CSVLogger(out_dir, name="logs", version="")
     trainer = L.Trainer(
         default_root_dir=out_dir,
@@ -103,27 +142,26 @@ def train(cfg: Config, out_dir: str | Path) -> Path:
         devices=1,
         precision=cfg.train.precision,
         gradient_clip_val=cfg.train.grad_clip,
-        callbacks=[best, periodic, TQDMProgressBar(refresh_rate=10)],
+        callbacks=[best, periodic, each_epoch, TQDMProgressBar(refresh_rate=10)],
         logger=[csv_logger, TensorBoardLogger(out_dir, name="logs", version="")],
         log_every_n_steps=10,
         num_sanity_val_steps=0,
         use_distributed_sampler=False,  # our batch sampler already buckets by length
         enable_model_summary=False,
     )
-    last = out_dir / "checkpoints" / "last.ckpt"
-    trainer.fit(task, datamodule=data, ckpt_path=last if last.exists() else None)
+    trainer.fit(task, datamodule=data, ckpt_path=_newest_checkpoint(out_dir / "checkpoints"))
 
     if best.best_model_path:
         state = torch.load(best.best_model_path, map_location="cpu", weights_only=False)["state_dict"]
         task.load_state_dict(state)
     info = {
         "config": cfg.to_dict(),
-        "train_utterances": train_counts.kept,
+        "train_utterances": setup.train_counts.kept,
         "epochs": trainer.current_epoch,
         "steps": trainer.global_step,
         "best_val_cer": float(best.best_model_score) if best.best_model_score is not None else None,
     }
     model_path = out_dir / "model.pt"
-    save_model_file(model_path, task.model, task.features, tokenizer, info)
+    save_model_file(model_path, task.model, task.features, setup.tokenizer, info)
     plot_learning_curves(Path(csv_logger.log_dir) / "metrics.csv", out_dir / "learning_curve.png")
     return model_path
