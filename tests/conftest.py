@@ -1,4 +1,4 @@
-"""Fixtures shared by every test folder."""
+"""Fixtures shared by every test folder: the real-speech corpora and a small trained digit model."""
 
 from __future__ import annotations
 
@@ -16,3 +16,53 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real-speech test data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def librispeech_subset(shared_data: Path) -> Path:
+    """Mini LibriSpeech dev-clean-2 as shipped: 132 utterances, 18 speakers."""
+    path = shared_data / "librispeech" / "LibriSpeech" / "dev-clean-2"
+    if not path.is_dir():
+        pytest.skip(f"LibriSpeech test data not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def fsdd_recordings(shared_data: Path) -> Path:
+    """Free Spoken Digit Dataset: 2000 wavs, 4 speakers, 8 kHz."""
+    path = shared_data / "fsdd" / "recordings"
+    if not path.is_dir():
+        pytest.skip(f"FSDD test data not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def digit_manifests(fsdd_recordings: Path, tmp_path_factory) -> Path:
+    """FSDD split for fast training: takes 0-4 test, 5-7 dev, the rest train (all four speakers)."""
+    from asr.data.fsdd import FsddSplit, prepare_fsdd_splits
+
+    out = tmp_path_factory.mktemp("fsdd")
+    prepare_fsdd_splits(fsdd_recordings, out, FsddSplit(test_takes=(0, 1, 2, 3, 4), dev_takes=(5, 6, 7)))
+    return out
+
+
+@pytest.fixture(scope="session")
+def digit_training_args(digit_manifests: Path, tmp_path_factory) -> list[str]:
+    """`asr train` arguments for a small word-level BiLSTM-CTC digit recogniser (about 30 s on 2 cores)."""
+    out = tmp_path_factory.mktemp("digit_model")
+    return ["train", "--out", str(out),
+            "--data.train", str(digit_manifests / "train.jsonl"), "--data.dev", str(digit_manifests / "dev.jsonl"),
+            "--features.sample_rate", "8000", "--features.kind", "mfcc", "--features.n_mfcc", "13",
+            "--features.n_fft", "256", "--features.n_mels", "40", "--features.normalize", "utterance",
+            "--tokenizer.kind", "word", "--model.hidden", "128", "--model.layers", "2", "--model.dropout", "0.1",
+            "--specaugment.time_masks", "0", "--specaugment.freq_masks", "0",
+            "--train.max_epochs", "20", "--train.lr", "0.003", "--train.warmup_steps", "50"]
+
+
+@pytest.fixture(scope="session")
+def digit_model(digit_training_args: list[str]) -> Path:
+    """The model file of `digit_training_args`, trained once per test session through `asr train`."""
+    from asr.cli.main import main
+
+    assert main(digit_training_args) == 0
+    return Path(digit_training_args[2]) / "model.pt"

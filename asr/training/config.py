@@ -31,6 +31,7 @@ class DataConfig:
     cmvn_utterances: int = 1000  # training utterances sampled for the normalisation statistics
     num_workers: int = 0  # on 2 CPU cores a loader worker only takes time from the model
     speed_perturb: list = field(default_factory=list)  # e.g. [0.9, 1.0, 1.1]: a speed per training read
+    noise_snr: list = field(default_factory=list)  # e.g. [10, 30]: white noise at an SNR (dB) per training read
 
 
 @dataclass

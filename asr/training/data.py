@@ -80,16 +80,25 @@ def change_speed(wave: torch.Tensor, factor: float, sample_rate: int) -> torch.T
     return torchaudio.functional.resample(wave, round(sample_rate * factor / step), sample_rate // step)
 
 
+def add_noise(wave: torch.Tensor, snr_db: float) -> torch.Tensor:
+    """Add white noise `snr_db` below the signal's power: a new room and microphone for each read."""
+    power = wave.pow(2).mean().clamp_min(1e-10)
+    return wave + torch.randn_like(wave) * (power / 10 ** (snr_db / 10)).sqrt()
+
+
 class SpeechDataset(Dataset):
     """Reads one utterance's audio on demand; returns (wave (S,), tokens (L,), id, normalised text).
 
-    With `speeds`, each read plays the audio at a speed drawn from them (training only).
+    With `speeds`, each read plays the audio at a speed drawn from them; with `noise_snr`
+    (low, high), white noise at an SNR drawn uniformly in dB is added (training only).
     """
 
-    def __init__(self, examples: Sequence[Example], sample_rate: int, speeds: Sequence[float] = ()):
+    def __init__(self, examples: Sequence[Example], sample_rate: int, speeds: Sequence[float] = (),
+                 noise_snr: Sequence[float] = ()):
         self.examples = list(examples)
         self.sample_rate = sample_rate
         self.speeds = tuple(speeds)
+        self.noise_snr = tuple(noise_snr)
 
     def __len__(self) -> int:
         return len(self.examples)
@@ -99,6 +108,8 @@ class SpeechDataset(Dataset):
         wave = load_audio(ex.utt.audio, self.sample_rate)
         if self.speeds:
             wave = change_speed(wave, random.choice(self.speeds), self.sample_rate)
+        if self.noise_snr:
+            wave = add_noise(wave, random.uniform(*self.noise_snr))
         return wave, torch.tensor(ex.tokens, dtype=torch.long), ex.utt.id, normalize_text(ex.utt.text)
 
 
@@ -168,9 +179,9 @@ class SpeechDataModule(L.LightningDataModule):
 
     def __init__(self, train: Sequence[Example], dev: Sequence[Example], *, sample_rate: int,
                  max_batch_seconds: float, max_batch_size: int, num_workers: int = 0, seed: int = 0,
-                 speeds: Sequence[float] = ()):
+                 speeds: Sequence[float] = (), noise_snr: Sequence[float] = ()):
         super().__init__()
-        self.train_set = SpeechDataset(train, sample_rate, speeds)
+        self.train_set = SpeechDataset(train, sample_rate, speeds, noise_snr)
         self.dev_set = SpeechDataset(dev, sample_rate)
         self.batching = dict(max_seconds=max_batch_seconds, max_size=max_batch_size)
         self.num_workers = num_workers

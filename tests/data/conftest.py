@@ -8,24 +8,6 @@ from pathlib import Path
 import pytest
 
 
-@pytest.fixture(scope="session")
-def librispeech_subset(shared_data: Path) -> Path:
-    """Mini LibriSpeech dev-clean-2 as shipped: 132 utterances, 18 speakers."""
-    path = shared_data / "librispeech" / "LibriSpeech" / "dev-clean-2"
-    if not path.is_dir():
-        pytest.skip(f"LibriSpeech test data not found at {path}")
-    return path
-
-
-@pytest.fixture(scope="session")
-def fsdd_recordings(shared_data: Path) -> Path:
-    """Free Spoken Digit Dataset: 2000 wavs, 4 speakers, 8 kHz."""
-    path = shared_data / "fsdd" / "recordings"
-    if not path.is_dir():
-        pytest.skip(f"FSDD test data not found at {path}")
-    return path
-
-
 def _chapters(subset: Path, count: int) -> list[Path]:
     """The first ``count`` SPEAKER/CHAPTER folders of a subset, in a fixed order."""
     return sorted(trans.parent for trans in subset.glob("*/*/*.trans.txt"))[:count]

@@ -30,3 +30,19 @@ def test_make_examples_counts_what_ctc_cannot_learn():
     assert [e.utt.id for e in examples] == ["a"]
     assert (counts.kept, counts.label_too_long, counts.too_long, counts.empty_label) == (1, 1, 1, 1)
     assert "1 with more tokens than output frames" in counts.summary("train")
+
+
+def test_speed_perturbation_and_noise_on_real_audio(fsdd_recordings):
+    import torch
+
+    from asr.data.audio import load_audio
+    from asr.training.data import add_noise, change_speed
+
+    wave = load_audio(fsdd_recordings / "4_theo_7.wav", 8000)
+    faster = change_speed(wave, 1.1, 8000)
+    assert abs(len(faster) - len(wave) / 1.1) <= 2
+    assert change_speed(wave, 1.0, 8000) is wave
+    torch.manual_seed(0)
+    noisy = add_noise(wave, 10.0)
+    snr = 10 * torch.log10(wave.pow(2).mean() / (noisy - wave).pow(2).mean())
+    assert abs(snr.item() - 10.0) < 0.5
