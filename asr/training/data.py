@@ -130,48 +130,45 @@ def collate(items: list[tuple[torch.Tensor, torch.Tensor, str, str]]) -> Batch:
 class LengthBucketSampler(Sampler[list[int]]):
     """Batches of similar duration, each within a budget of padded seconds.
 
-    Sorting by length keeps padding (wasted computation) small. For training, durations are
-    jittered by up to 10% before sorting and batch order is shuffled, both seeded by the epoch,
-    so batches differ from epoch to epoch yet any run is reproducible.
+    Sorting by length keeps padding (wasted computation) small. The partition into batches is
+    made once, so every epoch has the same number of batches (Lightning counts them once, and
+    an epoch with fewer would end before its validation); for training, the order of the
+    batches is shuffled each epoch, seeded by the epoch, so any run is reproducible.
     """
 
     def __init__(self, durations: Sequence[float], max_seconds: float, max_size: int,
                  shuffle: bool, seed: int = 0):
-        self.durations = list(durations)
-        self.max_seconds = max_seconds
-        self.max_size = max_size
         self.shuffle = shuffle
         self.seed = seed
         self.epoch = 0
+        self.batches = self._partition(list(durations), max_seconds, max_size)
 
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def _batches(self) -> list[list[int]]:
-        rng = random.Random(self.seed * 100003 + self.epoch)
-        keys = [d * (1 + 0.1 * rng.random()) if self.shuffle else d for d in self.durations]
-        order = sorted(range(len(keys)), key=keys.__getitem__)
+    @staticmethod
+    def _partition(durations: list[float], max_seconds: float, max_size: int) -> list[list[int]]:
         batches, current, longest = [], [], 0.0
-        for i in order:
-            d = self.durations[i]
-            if current and (len(current) == self.max_size or max(longest, d) * (len(current) + 1) > self.max_seconds):
+        for i in sorted(range(len(durations)), key=durations.__getitem__):
+            d = durations[i]
+            if current and (len(current) == max_size or max(longest, d) * (len(current) + 1) > max_seconds):
                 batches.append(current)
                 current, longest = [], 0.0
             current.append(i)
             longest = max(longest, d)
         if current:
             batches.append(current)
-        if self.shuffle:
-            rng.shuffle(batches)
         return batches
 
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
     def __iter__(self) -> Iterator[list[int]]:
-        batches = self._batches()
+        batches = list(self.batches)
+        if self.shuffle:
+            random.Random(self.seed * 100003 + self.epoch).shuffle(batches)
         self.epoch += 1  # a new order next time even when nobody calls set_epoch
         return iter(batches)
 
     def __len__(self) -> int:
-        return len(self._batches())
+        return len(self.batches)
 
 
 class SpeechDataModule(L.LightningDataModule):

@@ -13,7 +13,9 @@ def test_bucket_sampler_respects_budget_and_covers_everything():
         assert len(batch) <= 16 and (len(batch) == 1 or longest * len(batch) <= 40.0)
         # similar lengths inside a batch keep padding small
         assert longest - min(durations[i] for i in batch) < 2.5
-    assert batches != list(sampler)  # a new order each epoch
+    again = list(sampler)
+    assert again != batches  # a new order each epoch
+    assert len(again) == len(batches) == len(sampler)  # the same number of batches: Lightning counts once
 
 
 def test_bucket_sampler_is_deterministic_without_shuffle():
