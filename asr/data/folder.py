@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from asr.data.audio import AUDIO_EXTENSIONS, audio_info
+from asr.data.audio import AUDIO_EXTENSIONS
 from asr.data.manifest import PrepareReport, Utterance, write_manifest
 from asr.errors import UserError
 
@@ -75,10 +75,8 @@ def _utterance(folder: Path, stem: Path, path: Path, text_path: Path | None,
         # No .txt, or an empty one: either way there is nothing to train on.
         report.add_problem("no_text", str(path))
         return None
-    try:
-        duration = audio_info(path).duration
-    except UserError as err:
-        report.add_problem("unreadable", str(err))
+    duration = report.duration_or_problem(path)
+    if duration is None:
         return None
     speaker = path.parent.name if path.parent != folder else "unknown"
     return Utterance(id="-".join(stem.relative_to(folder).parts), audio=str(path.absolute()),

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from asr.data.audio import audio_info
 from asr.data.manifest import PrepareReport, Utterance, write_manifest
 from asr.errors import UserError
 
@@ -39,10 +38,8 @@ def read_fsdd(folder: Path) -> tuple[list[Utterance], PrepareReport]:
         if match is None:
             report.add_problem("bad_name", str(path))
             continue
-        try:
-            duration = audio_info(path).duration
-        except UserError as err:
-            report.add_problem("unreadable", str(err))
+        duration = report.duration_or_problem(path)
+        if duration is None:
             continue
         utterances.append(Utterance(id=path.stem, audio=str(path.absolute()), duration=duration,
                                     text=DIGIT_WORDS[int(match["digit"])],

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from asr.data.audio import AUDIO_EXTENSIONS, audio_info
+from asr.data.audio import AUDIO_EXTENSIONS
 from asr.data.manifest import PrepareReport, Utterance, write_manifest
 from asr.errors import UserError
 
@@ -103,10 +103,8 @@ def prepare_subset(folder: Path, out_path: Path) -> PrepareReport:
         if utt_id not in texts:
             report.add_problem("no_text", str(path))
             continue
-        try:
-            duration = audio_info(path).duration
-        except UserError as err:
-            report.add_problem("unreadable", str(err))
+        duration = report.duration_or_problem(path)
+        if duration is None:
             continue
         # SPEAKER/CHAPTER/file: the speaker is the grandparent folder.
         utterances.append(Utterance(id=utt_id, audio=str(path.absolute()), duration=duration,

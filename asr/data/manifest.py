@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from asr.data.audio import audio_info
 from asr.errors import UserError
 
 FIELDS = ("id", "audio", "duration", "text", "speaker")
@@ -144,6 +145,14 @@ class PrepareReport:
         kept = self.examples.setdefault(kind, [])
         if len(kept) < MAX_EXAMPLES:
             kept.append(example)
+
+    def duration_or_problem(self, path: Path) -> float | None:
+        """The audio's duration from its header, or None after counting it as unreadable."""
+        try:
+            return audio_info(path).duration
+        except UserError as err:
+            self.add_problem("unreadable", str(err))
+            return None
 
     def add_written(self, output: str | Path, utterances: list[Utterance]) -> None:
         """Record the manifest that was written and what it holds."""
