@@ -31,7 +31,7 @@ if [ $stage -le 0 ] && [ $stop_stage -ge 0 ]; then
 fi
 if [ $stage -le 1 ] && [ $stop_stage -ge 1 ] && [ ! -f data/corpus/.done ]; then
   log "1: generating the spoken corpus"
-  asr synth --out data/corpus --seed "$seed" --train 4000 --dev 150 --test 300 --open-vocab 40
+  asr synth --out data/corpus --seed "$seed" --train 8000 --dev 150 --test 300 --open-vocab 40
   touch data/corpus/.done
 fi
 if [ $stage -le 2 ] && [ $stop_stage -ge 2 ] && [ ! -f data/manifests/.done ]; then
