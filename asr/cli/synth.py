@@ -18,7 +18,6 @@ import argparse
 from pathlib import Path
 
 from asr.errors import UserError
-from asr.synth.corpus import generate_corpus
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,6 +38,9 @@ def run(args: argparse.Namespace) -> int:
     for option in ("train", "dev", "test", "open_vocab"):
         if getattr(args, option) < 0:
             raise UserError(f"--{option.replace('_', '-')} must be zero or more")
+    # imported here: the word lists cost 0.2 s, which every other `asr` command would pay too
+    from asr.synth.corpus import generate_corpus
+
     summary = generate_corpus(args.out, seed=args.seed, n_train=args.train, n_dev=args.dev,
                               n_test=args.test, n_open=args.open_vocab, workers=args.workers,
                               progress=not args.quiet)
