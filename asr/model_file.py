@@ -16,7 +16,7 @@ from asr.errors import UserError
 from asr.features.frontend import FeatureConfig
 from asr.features.pipeline import FeaturePipeline
 from asr.models.ctc_model import CTCModel, CTCModelConfig
-from asr.text.tokenizer import Tokenizer
+from asr.text.tokenizer import AnyTokenizer, tokenizer_from_dict
 
 FORMAT = "asr-ctc-model/1"
 
@@ -25,11 +25,11 @@ FORMAT = "asr-ctc-model/1"
 class LoadedModel:
     model: CTCModel
     features: FeaturePipeline
-    tokenizer: Tokenizer
+    tokenizer: AnyTokenizer
     info: dict  # training config, data sizes and final metrics, for people to read
 
 
-def save_model_file(path: str | Path, model: CTCModel, features: FeaturePipeline, tokenizer: Tokenizer,
+def save_model_file(path: str | Path, model: CTCModel, features: FeaturePipeline, tokenizer: AnyTokenizer,
                     info: dict | None = None) -> None:
     """Write the model file atomically (a crash mid-write never leaves a truncated model)."""
     payload = {
@@ -62,5 +62,5 @@ def load_model_file(path: str | Path, device: str | torch.device = "cpu") -> Loa
     model = CTCModel(CTCModelConfig.from_dict(payload["model_config"]))
     model.load_state_dict(payload["state_dict"])
     features = FeaturePipeline(FeatureConfig(**payload["features"]), payload["cmvn"]["mean"], payload["cmvn"]["std"])
-    tokenizer = Tokenizer.from_dict(payload["tokenizer"])
+    tokenizer = tokenizer_from_dict(payload["tokenizer"])
     return LoadedModel(model.to(device).eval(), features.to(device).eval(), tokenizer, payload.get("info", {}))

@@ -1,8 +1,8 @@
 """Tokenizers: text <-> integer ids, with id 0 reserved for the CTC blank.
 
-Two kinds serve today: characters (open vocabulary) and whole words (closed sets such as
-digits). Both are rebuilt from a plain dict stored in the model file, so a SentencePiece
-tokenizer can slot in later as a third kind with the same three methods.
+Characters (open vocabulary) and whole words (closed sets such as digits) live here;
+SentencePiece subwords ("bpe", "unigram") in `sentencepiece_tokenizer`, with the same methods.
+Every kind is rebuilt from the plain dict stored in the model file (`tokenizer_from_dict`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from asr.text.normalize import normalize_text
+from asr.text.sentencepiece_tokenizer import KINDS as SENTENCEPIECE_KINDS
+from asr.text.sentencepiece_tokenizer import SentencePieceTokenizer, train_sentencepiece
 
 BLANK = "<blank>"
 UNK = "<unk>"
@@ -66,17 +68,30 @@ class Tokenizer:
         return cls(kind=d["kind"], symbols=tuple(d["symbols"]))
 
 
-def build_tokenizer(kind: str, texts: Iterable[str], min_count: int = 1) -> Tokenizer:
-    """Build a character or word table from training transcripts.
+AnyTokenizer = Tokenizer | SentencePieceTokenizer  # what a model file holds
+
+
+def tokenizer_from_dict(d: dict) -> AnyTokenizer:
+    """Rebuild any kind of tokenizer from its `to_dict()` form."""
+    if d["kind"] in SENTENCEPIECE_KINDS:
+        return SentencePieceTokenizer.from_dict(d)
+    return Tokenizer.from_dict(d)
+
+
+def build_tokenizer(kind: str, texts: Iterable[str], min_count: int = 1,
+                    vocab_size: int = 256) -> AnyTokenizer:
+    """Build a tokenizer of `kind` from training transcripts.
 
     Characters: the letters seen in training (always a-z and the apostrophe, so a model can
     spell any English word even if training text lacked a letter). Words: every word seen at
-    least ``min_count`` times, plus <unk>.
+    least ``min_count`` times, plus <unk>. "bpe" / "unigram": `vocab_size` SentencePiece pieces.
     """
+    if kind in SENTENCEPIECE_KINDS:
+        return train_sentencepiece(kind, texts, vocab_size)
     counts: Counter[str] = Counter()
     probe = Tokenizer(kind, (BLANK,)) if kind in ("char", "word") else None
     if probe is None:
-        raise ValueError(f"tokenizer kind must be 'char' or 'word', not {kind!r}")
+        raise ValueError(f"tokenizer kind must be one of char, word, {', '.join(SENTENCEPIECE_KINDS)}, not {kind!r}")
     for text in texts:
         counts.update(probe._split(normalize_text(text)))
     if kind == "char":

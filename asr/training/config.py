@@ -36,7 +36,8 @@ class DataConfig:
 
 @dataclass
 class TokenizerConfig:
-    kind: str = "char"  # "char" (open vocabulary) or "word" (closed sets such as digits)
+    kind: str = "char"  # "char", "word" (closed sets such as digits), or SentencePiece "bpe" / "unigram"
+    vocab_size: int = 256  # SentencePiece pieces (bpe, unigram), learnt from the training transcripts
 
 
 @dataclass

@@ -12,7 +12,7 @@ from asr.features.pipeline import FeaturePipeline
 from asr.features.specaugment import SpecAugmentConfig, spec_augment
 from asr.models.ctc_model import CTCModel, ctc_loss
 from asr.scoring import error_rates
-from asr.text.tokenizer import Tokenizer
+from asr.text.tokenizer import AnyTokenizer
 from asr.training.config import TrainConfig
 from asr.training.data import Batch
 
@@ -32,7 +32,7 @@ def warmup_cosine(step: int, warmup: int, total: int, final_ratio: float) -> flo
 class CTCTask(L.LightningModule):
     """Wraps a CTCModel and its feature pipeline; Lightning owns the loop."""
 
-    def __init__(self, model: CTCModel, features: FeaturePipeline, tokenizer: Tokenizer,
+    def __init__(self, model: CTCModel, features: FeaturePipeline, tokenizer: AnyTokenizer,
                  specaugment: SpecAugmentConfig | None, train_cfg: TrainConfig):
         super().__init__()
         self.model = model

@@ -16,7 +16,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 from asr.data.audio import load_audio
 from asr.data.manifest import Utterance
 from asr.text.normalize import normalize_text
-from asr.text.tokenizer import Tokenizer
+from asr.text.tokenizer import AnyTokenizer
 
 
 class Batch(NamedTuple):
@@ -46,7 +46,7 @@ class FilterCounts:
                 f"{self.label_too_long} with more tokens than output frames, {self.empty_label} with no tokens")
 
 
-def make_examples(utterances: Sequence[Utterance], tokenizer: Tokenizer, output_frames, *,
+def make_examples(utterances: Sequence[Utterance], tokenizer: AnyTokenizer, output_frames, *,
                   max_duration: float = math.inf) -> tuple[list[Example], FilterCounts]:
     """Tokenise utterances and drop those CTC cannot learn from, counting each reason.
 

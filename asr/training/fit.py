@@ -24,7 +24,7 @@ from asr.features.cmvn import accumulate_stats
 from asr.features.pipeline import FeaturePipeline
 from asr.model_file import save_model_file
 from asr.models.ctc_model import CTCModel, CTCModelConfig
-from asr.text.tokenizer import Tokenizer, build_tokenizer
+from asr.text.tokenizer import AnyTokenizer, build_tokenizer
 from asr.training.config import Config
 from asr.training.ctc_task import CTCTask
 from asr.training.data import Example, FilterCounts, SpeechDataModule, make_examples
@@ -63,7 +63,7 @@ def measure_cmvn(features: FeaturePipeline, utterances: list[Utterance], count: 
 class Setup:
     """Everything training needs before the loop starts."""
 
-    tokenizer: Tokenizer
+    tokenizer: AnyTokenizer
     features: FeaturePipeline
     model: CTCModel
     train: list[Example]
@@ -76,7 +76,8 @@ def build_setup(cfg: Config) -> Setup:
     L.seed_everything(cfg.train.seed, verbose=False)
     train_utts, dev_utts = _read(cfg.data.train, "train"), _read(cfg.data.dev, "dev")
     try:
-        tokenizer = build_tokenizer(cfg.tokenizer.kind, [u.text for u in train_utts])
+        tokenizer = build_tokenizer(cfg.tokenizer.kind, [u.text for u in train_utts],
+                                    vocab_size=cfg.tokenizer.vocab_size)
         features = measure_cmvn(FeaturePipeline(cfg.features), train_utts, cfg.data.cmvn_utterances, cfg.train.seed)
         encoder_cfg = dataclasses.replace(cfg.model, input_dim=features.dim)
         model = CTCModel(CTCModelConfig(encoder=encoder_cfg, vocab_size=len(tokenizer)))

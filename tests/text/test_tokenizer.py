@@ -38,4 +38,4 @@ def test_tokenizer_survives_weights_only_round_trip(tmp_path):
 
 def test_unknown_kind_is_rejected():
     with pytest.raises(ValueError):
-        build_tokenizer("bpe", ["x"])
+        build_tokenizer("morse", ["x"])
