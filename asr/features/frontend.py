@@ -47,6 +47,8 @@ import torch
 import torchaudio
 from torch import Tensor
 
+from asr.features.freq_warp import warp_filterbank
+
 __all__ = ["FeatureConfig", "Frontend"]
 
 
@@ -147,12 +149,15 @@ class Frontend(torch.nn.Module):
             return torch.where(n >= win, 1 + torch.div(n - win, hop, rounding_mode="floor"), torch.zeros_like(n))
         return 1 + (num_samples - win) // hop if num_samples >= win else 0
 
-    def forward(self, wave: Tensor, wave_lens: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def forward(self, wave: Tensor, wave_lens: Tensor | None = None,
+                warp: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """Features of a padded batch.
 
         Args:
             wave: (B, S) float waveform in [-1, 1], right-padded.
             wave_lens: (B,) int64 valid samples per utterance; None means all S.
+            warp: (B, n_fft // 2 + 1) per-utterance frequency warp (`freq_warp.random_warps`),
+                a training-time augmentation; None uses the plain filterbank.
 
         Returns:
             feats: (B, T, D) float32 with T = num_frames(S), zero beyond feat_lens.
@@ -166,7 +171,7 @@ class Frontend(torch.nn.Module):
         feat_lens = self.num_frames(wave_lens.to(wave.device))
         # Mixed-precision training must not turn the log of small powers into bf16 noise.
         with torch.autocast(device_type=wave.device.type, enabled=False):
-            feats = self._compute(wave.float())
+            feats = self._compute(wave.float(), warp)
         # Frames past an utterance's end read only padding (or straddle it): zero them.
         valid = torch.arange(feats.shape[1], device=feats.device) < feat_lens.unsqueeze(1)  # (B, T)
         feats = feats * valid.unsqueeze(-1)
@@ -178,7 +183,7 @@ class Frontend(torch.nn.Module):
             raise ValueError(f"expected wave of shape (S,), got {tuple(wave.shape)}")
         return self.forward(wave.unsqueeze(0))[0][0]
 
-    def _compute(self, wave: Tensor) -> Tensor:
+    def _compute(self, wave: Tensor, warp: Tensor | None = None) -> Tensor:
         """(B, S) float32 -> (B, T, D) for every complete frame, ignoring lengths."""
         cfg = self.cfg
         win, hop = cfg.win_length, cfg.hop_length
@@ -195,7 +200,8 @@ class Frontend(torch.nn.Module):
         frames = frames * self.window.float()
         spec = torch.fft.rfft(frames, n=cfg.n_fft)  # zero-pads on the right: (B, T, n_fft // 2 + 1)
         power = spec.real.square() + spec.imag.square()
-        log_mel = torch.log(power @ self.mel_fb.float() + cfg.log_floor)  # (B, T, n_mels)
+        mel_fb = self.mel_fb.float() if warp is None else warp_filterbank(self.mel_fb.float(), warp)  # (B?, F, M)
+        log_mel = torch.log(power @ mel_fb + cfg.log_floor)  # (B, T, n_mels)
         if cfg.kind == "mfcc":
             return log_mel @ self.dct.float()  # (B, T, n_mels) -> (B, T, n_mfcc)
         return log_mel

@@ -33,8 +33,10 @@ class FeaturePipeline(nn.Module):
     def num_frames(self, num_samples: torch.Tensor | int) -> torch.Tensor | int:
         return self.frontend.num_frames(num_samples)
 
-    def forward(self, waves: torch.Tensor, wave_lens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        feats, feat_lens = self.frontend(waves, wave_lens)
+    def forward(self, waves: torch.Tensor, wave_lens: torch.Tensor,
+                warp: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """`warp`: optional per-utterance frequency warp for training (see `Frontend.forward`)."""
+        feats, feat_lens = self.frontend(waves, wave_lens, warp)
         if self.cfg.normalize == "utterance":
             # padding frames are 0, so a plain sum over time is the sum over real frames
             frames = feat_lens.clamp_min(1).to(feats.dtype).view(-1, 1, 1)

@@ -28,6 +28,9 @@ class SpecAugmentConfig:
     freq_width: int = 27  # max channels per frequency mask (LibriSpeech LD policy)
     time_masks: int = 2  # masks per utterance along time
     time_width: float = 0.05  # max frames per time mask = floor(time_width * feat_len)
+    # Not a mask, but the same kind of thing: a training-only random frequency warp of the mel
+    # filterbank (asr.features.freq_warp), each formant region moved by up to this fraction.
+    freq_warp: float = 0.0
 
 
 def _random_bands(max_width: Tensor, extent: Tensor, size: int, rand: Tensor) -> Tensor:

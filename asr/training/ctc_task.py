@@ -8,6 +8,7 @@ import lightning as L
 import torch
 
 from asr.decoding.ctc_greedy import ctc_greedy
+from asr.features.freq_warp import random_warps
 from asr.features.pipeline import FeaturePipeline
 from asr.features.specaugment import SpecAugmentConfig, spec_augment
 from asr.models.ctc_model import CTCModel, ctc_loss
@@ -49,7 +50,11 @@ class CTCTask(L.LightningModule):
 
     def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
         with torch.no_grad():
-            feats, feat_lens = self.features(batch.waves, batch.wave_lens)
+            warp = None
+            if self.specaugment is not None and self.specaugment.freq_warp > 0:
+                cfg = self.features.cfg
+                warp = random_warps(len(batch.ids), self.specaugment.freq_warp, cfg.n_fft // 2 + 1, cfg.sample_rate)
+            feats, feat_lens = self.features(batch.waves, batch.wave_lens, warp)
             if self.specaugment is not None:
                 feats = spec_augment(feats, feat_lens, self.specaugment)
         log_probs, out_lens = self.model(feats, feat_lens)

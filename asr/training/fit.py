@@ -109,7 +109,8 @@ def make_datamodule(cfg: Config, setup: Setup) -> SpeechDataModule:
 
 
 def make_task(cfg: Config, setup: Setup) -> CTCTask:
-    specaugment = cfg.specaugment if (cfg.specaugment.freq_masks or cfg.specaugment.time_masks) else None
+    sa = cfg.specaugment
+    specaugment = sa if (sa.freq_masks or sa.time_masks or sa.freq_warp) else None
     return CTCTask(setup.model, setup.features, setup.tokenizer, specaugment, cfg.train)
 
 
