@@ -5,7 +5,9 @@ SPEAKER-CHAPTER.trans.txt per chapter, and OUT/voices.json. Sentences come from
 grammatical templates over a few thousand common English words and are distinct
 across train/dev/test. Train uses 8 voices; test uses 4 of them plus 2 unseen
 ones; test-open holds random sequences of rarer words that never occur in the
-other subsets, read by a third unseen voice. The same --seed gives the same corpus.
+other subsets, read by a third unseen voice. --train-spelling adds training-only
+random sequences of words ranked between the two, to teach more spellings. The
+same --seed gives the same corpus.
 
 Needs espeak-ng on PATH. Example:
 
@@ -29,20 +31,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--test", type=int, default=300, help="test utterances (default 300)")
     parser.add_argument("--open-vocab", type=int, default=30,
                         help="test-open utterances of unseen words; 0 to skip (default 30)")
+    parser.add_argument("--train-spelling", type=int, default=0,
+                        help="extra train utterances of random less common words (default 0)")
     parser.add_argument("--workers", type=int, default=2, help="parallel synthesis processes (default 2)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
     """Generate the corpus and print a summary."""
-    for option in ("train", "dev", "test", "open_vocab"):
+    for option in ("train", "dev", "test", "open_vocab", "train_spelling"):
         if getattr(args, option) < 0:
             raise UserError(f"--{option.replace('_', '-')} must be zero or more")
     # imported here: the word lists cost 0.2 s, which every other `asr` command would pay too
     from asr.synth.corpus import generate_corpus
 
     summary = generate_corpus(args.out, seed=args.seed, n_train=args.train, n_dev=args.dev,
-                              n_test=args.test, n_open=args.open_vocab, workers=args.workers,
+                              n_test=args.test, n_open=args.open_vocab, n_spelling=args.train_spelling, workers=args.workers,
                               progress=not args.quiet)
     print(format_summary(summary, args.out))
     return 0

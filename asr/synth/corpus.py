@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from asr.errors import UserError
 from asr.synth import tts
-from asr.synth.sentences import generate_sentences, open_vocabulary_sentences
+from asr.synth.sentences import generate_sentences, open_vocabulary_sentences, spelling_sentences
 from asr.synth.voices import Voice, all_voices, subset_voices
 
 SUBSETS = ("train", "dev", "test", "test-open")
@@ -56,11 +56,16 @@ class Utterance:
         return out_dir / self.subset / str(self.speaker) / str(self.chapter) / f"{self.utt_id}.flac"
 
 
-def plan_texts(seed: int, n_train: int, n_dev: int, n_test: int, n_open: int) -> dict[str, list[str]]:
-    """Texts per subset. Test is drawn first, so it stays the same whatever `n_train` is."""
+def plan_texts(seed: int, n_train: int, n_dev: int, n_test: int, n_open: int,
+               n_spelling: int = 0) -> dict[str, list[str]]:
+    """Texts per subset. Test is drawn first, so it stays the same whatever `n_train` is.
+
+    Train holds `n_train` template sentences, then `n_spelling` spelling sentences.
+    """
     test = generate_sentences(n_test, seed=f"{seed}-test")
     dev = generate_sentences(n_dev, seed=f"{seed}-dev", exclude=set(test))
     train = generate_sentences(n_train, seed=f"{seed}-train", exclude=set(test) | set(dev))
+    train += spelling_sentences(n_spelling, seed=f"{seed}-spelling")
     texts = {"train": train, "dev": dev, "test": test}
     if n_open > 0:
         texts["test-open"] = open_vocabulary_sentences(n_open, seed=f"{seed}-open")
@@ -152,7 +157,7 @@ def _summary(plan: list[Utterance], samples: dict[str, int], voices: dict, elaps
 
 
 def generate_corpus(out_dir: Path, *, seed: int, n_train: int, n_dev: int, n_test: int, n_open: int,
-                    workers: int = 2, progress: bool = True) -> dict:
+                    n_spelling: int = 0, workers: int = 2, progress: bool = True) -> dict:
     """Synthesise the whole corpus under `out_dir` and return a summary dict.
 
     The summary has per-subset ``utterances``, ``hours``, ``seconds``,
@@ -160,14 +165,14 @@ def generate_corpus(out_dir: Path, *, seed: int, n_train: int, n_dev: int, n_tes
     subsets), ``voices`` (as in voices.json), ``elapsed_s``, ``utterances_per_s``
     and ``audio_s_per_s``.
     """
-    if min(n_train, n_dev, n_test, n_open) < 0:
+    if min(n_train, n_dev, n_test, n_open, n_spelling) < 0:
         raise UserError("utterance counts must be zero or more")
     if workers < 1:
         raise UserError(f"--workers must be at least 1, got {workers}")
     tts.espeak_path()  # fail early, before planning and clearing anything
     out_dir = Path(out_dir)
     start = time.perf_counter()
-    texts = plan_texts(seed, n_train, n_dev, n_test, n_open)
+    texts = plan_texts(seed, n_train, n_dev, n_test, n_open, n_spelling)
     plan = [u for subset, subset_texts in texts.items() for u in plan_subset(subset, subset_texts, seed)]
     out_dir.mkdir(parents=True, exist_ok=True)
     _clear_old_output(out_dir)

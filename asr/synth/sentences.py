@@ -3,7 +3,9 @@
 Template sentences (`generate_sentences`) are the training, dev and test text.
 Open-vocabulary sentences (`open_vocabulary_sentences`) are random sequences of
 rarer words that the generator never says, so a model that scores well on them
-has learned to spell from sound rather than memorised words.
+has learned to spell from sound rather than memorised words. Spelling sentences
+(`spelling_sentences`) are random sequences of the words ranked between the two,
+for training only: more spellings to learn from, none of them a test word.
 
 Every function takes its own seed; nothing touches the global random state.
 
@@ -21,7 +23,7 @@ from typing import Callable, Collection
 from asr.synth import lexicon
 from asr.synth.numbers import number_words
 from asr.synth.templates import MAX_WORDS, MIN_WORDS, TEMPLATES, fill, template_literals
-from asr.synth.wordlist import open_vocabulary_words, word_classes
+from asr.synth.wordlist import SPELLING_RANKS, open_vocabulary_words, word_classes
 
 OPEN_MIN_WORDS, OPEN_MAX_WORDS = 4, 8
 ALLOWED = re.compile(r"[a-z' ]+")  # the only characters a transcript may hold
@@ -45,15 +47,23 @@ def generate_sentences(n: int, seed: int | str, exclude: Collection[str] = froze
     return _distinct(n, seed, exclude, generate_sentence)
 
 
+def _word_sequence(rng: random.Random, words: tuple[str, ...]) -> str:
+    return " ".join(rng.choice(words) for _ in range(rng.randint(OPEN_MIN_WORDS, OPEN_MAX_WORDS)))
+
+
 def open_vocabulary_sentence(rng: random.Random) -> str:
     """A random sequence of `OPEN_MIN_WORDS`..`OPEN_MAX_WORDS` out-of-vocabulary words."""
-    words = _open_words()
-    return " ".join(rng.choice(words) for _ in range(rng.randint(OPEN_MIN_WORDS, OPEN_MAX_WORDS)))
+    return _word_sequence(rng, _open_words())
 
 
 def open_vocabulary_sentences(n: int, seed: int | str) -> list[str]:
     """`n` distinct open-vocabulary sentences (see `open_vocabulary_sentence`)."""
     return _distinct(n, seed, frozenset(), open_vocabulary_sentence)
+
+
+def spelling_sentences(n: int, seed: int | str) -> list[str]:
+    """`n` distinct random sequences of `SPELLING_RANKS` words: neither generator nor open-test words."""
+    return _distinct(n, seed, frozenset(), lambda rng: _word_sequence(rng, _spelling_words()))
 
 
 @functools.lru_cache(maxsize=1)
@@ -82,6 +92,12 @@ def generator_vocabulary() -> set[str]:
 def _open_words() -> tuple[str, ...]:
     """The open-vocabulary word list: rarer clean words, disjoint from the generator's."""
     return open_vocabulary_words(exclude=_generator_vocabulary())
+
+
+@functools.lru_cache(maxsize=1)
+def _spelling_words() -> tuple[str, ...]:
+    """Training-only spelling words: ranks between the generator's and the open test's."""
+    return open_vocabulary_words(exclude=_generator_vocabulary() | set(_open_words()), ranks=SPELLING_RANKS)
 
 
 def _distinct(n: int, seed: int | str, exclude: Collection[str],

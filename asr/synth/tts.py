@@ -39,7 +39,7 @@ def espeak_path() -> str:
 def speak(text: str, voice: str, speed: int, pitch: int) -> np.ndarray:
     """Synthesise `text`; returns float32 samples at `SAMPLE_RATE`, shape (n_samples,).
 
-    `voice` is an espeak-ng -v name ('en-gb+f3'), `speed` words per minute,
+    `voice` is an espeak-ng -v name ('en-us+f3'), `speed` words per minute,
     `pitch` 0..99.
     """
     cmd = [espeak_path(), "-v", voice, "-s", str(speed), "-p", str(pitch), "--stdout", text]

@@ -29,6 +29,10 @@ from asr.synth import lexicon
 VOCAB_CUTOFF = 2000
 EVIDENCE_SIZE = 50000  # inflected forms are looked up among this many words
 OPEN_RANKS = (10000, 30000)  # open-vocabulary test words come from these ranks
+# Spelling words: the ranks between the generator's and the open test's, spoken only in training
+# (random sequences, asr synth --train-spelling) to teach letter-to-sound rules beyond the
+# templates' words without touching a word of the open-vocabulary test.
+SPELLING_RANKS = (VOCAB_CUTOFF, OPEN_RANKS[0])
 
 _PLAIN = re.compile(r"[a-z]+")
 _VOWEL = re.compile(r"[aeiouy]")
@@ -225,8 +229,8 @@ def word_classes() -> WordClasses:
     return WordClasses(**{name: tuple(sorted(words)) for name, words in classes.items()})
 
 
-def open_vocabulary_words(exclude: set[str]) -> tuple[str, ...]:
-    """Clean words of wordfreq ranks `OPEN_RANKS`, at least 3 letters, none in `exclude`."""
-    start, stop = OPEN_RANKS
+def open_vocabulary_words(exclude: set[str], ranks: tuple[int, int] = OPEN_RANKS) -> tuple[str, ...]:
+    """Clean words of wordfreq `ranks` (default `OPEN_RANKS`), at least 3 letters, none in `exclude`."""
+    start, stop = ranks
     ranked = wordfreq.top_n_list("en", stop)
     return tuple(w for w in ranked[start:stop] if len(w) >= 3 and is_clean(w) and w not in exclude)

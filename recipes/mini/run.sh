@@ -52,7 +52,7 @@ fi
 if [ $stage -le 5 ] && [ $stop_stage -ge 5 ]; then
   log "5: transcribing a new sentence in a new voice (22.05 kHz wav, resampled on load)"
   sentence="the weather was lovely so seven friends walked along the river after lunch"
-  espeak-ng -v en-us+f4 -s 165 -w data/new_sentence.wav "$sentence"
+  espeak-ng -v en-us+Andrea -s 165 -w data/new_sentence.wav "$sentence"
   echo "reference:  $sentence"
   asr transcribe --model exp/mini/model.pt data/new_sentence.wav
 fi

@@ -6,8 +6,9 @@ import random
 
 from asr.synth.sentences import (
     ALLOWED, OPEN_MAX_WORDS, OPEN_MIN_WORDS, generate_sentence, generate_sentences,
-    generator_vocabulary, open_vocabulary_sentences,
+    generator_vocabulary, open_vocabulary_sentences, spelling_sentences,
 )
+from asr.synth.corpus import plan_texts
 from asr.synth.templates import MAX_WORDS, MIN_WORDS, TEMPLATES, fill
 from asr.synth.wordlist import VOCAB_CUTOFF, is_clean, ranked_words, word_classes
 
@@ -87,3 +88,20 @@ def test_generate_sentence_uses_only_given_rng() -> None:
     a = generate_sentence(random.Random(7))
     random.seed(2)
     assert generate_sentence(random.Random(7)) == a
+
+
+def test_spelling_sentences_use_neither_generator_nor_open_test_words() -> None:
+    vocab = generator_vocabulary()
+    open_words = {w for s in open_vocabulary_sentences(2000, seed=0) for w in s.split()}
+    sentences = spelling_sentences(300, seed=0)
+    assert len(set(sentences)) == 300 and spelling_sentences(300, seed=0) == sentences
+    words = {w for s in sentences for w in s.split()}
+    assert not words & vocab and not words & open_words
+    assert len(words) > 1000  # broad: mostly new words in every sentence
+    assert all(ALLOWED.fullmatch(s) for s in sentences)
+
+
+def test_spelling_sentences_join_train_only() -> None:
+    texts = plan_texts(0, 20, 5, 5, 5, n_spelling=7)
+    assert len(texts["train"]) == 27 and len(texts["dev"]) == 5 and len(texts["test"]) == 5
+    assert texts["train"][20:] == spelling_sentences(7, seed="0-spelling")
