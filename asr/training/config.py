@@ -43,7 +43,7 @@ class TokenizerConfig:
 @dataclass
 class TrainConfig:
     max_epochs: int = 30
-    max_minutes: float = 0.0  # wall-clock budget for fitting; 0 = none
+    max_minutes: float = 0.0  # wall-clock budget for fitting (the lr schedule anneals by it too); 0 = none
     lr: float = 2e-3
     warmup_steps: int = 200
     final_lr_ratio: float = 0.05  # cosine decay from lr to lr * this over the planned steps

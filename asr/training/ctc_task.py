@@ -6,6 +6,7 @@ import math
 
 import lightning as L
 import torch
+from lightning.pytorch.callbacks import Timer
 
 from asr.decoding.ctc_greedy import ctc_greedy
 from asr.features.freq_warp import random_warps
@@ -18,15 +19,20 @@ from asr.training.config import TrainConfig
 from asr.training.data import Batch
 
 
-def warmup_cosine(step: int, warmup: int, total: int, final_ratio: float) -> float:
+def warmup_cosine(step: int, warmup: int, total: int, final_ratio: float, time_progress: float = 0.0) -> float:
     """Learning-rate multiplier: linear warm-up to 1, then cosine decay to `final_ratio` at `total`.
+
+    `time_progress` (elapsed / wall-clock budget) takes over when it is further along than the
+    steps, so a run cut short by its time budget still ends annealed instead of at a high rate.
 
     >>> [round(warmup_cosine(s, 10, 110, 0.1), 3) for s in (0, 9, 60, 110, 500)]
     [0.1, 1.0, 0.55, 0.1, 0.1]
+    >>> round(warmup_cosine(20, 10, 110, 0.1, time_progress=0.5), 3), warmup_cosine(20, 10, 110, 0.1, 1.0)
+    (0.55, 0.1)
     """
     if step < warmup:
         return (step + 1) / warmup
-    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    progress = min(1.0, max(time_progress, (step - warmup) / max(1, total - warmup)))
     return final_ratio + (1 - final_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
@@ -77,10 +83,21 @@ class CTCTask(L.LightningModule):
             self.log("val_wer", rates["wer"], prog_bar=True)
         self._dev_refs, self._dev_hyps = [], []
 
+    def _time_progress(self) -> float:
+        """Fraction of the wall-clock budget (train.max_minutes) spent; 0 without one.
+
+        Read from Lightning's Timer, which enforces that budget and keeps its count across a resume.
+        """
+        if self.train_cfg.max_minutes <= 0 or self._trainer is None:
+            return 0.0
+        timers = [c for c in self.trainer.callbacks if isinstance(c, Timer)]
+        return timers[0].time_elapsed("train") / (60 * self.train_cfg.max_minutes) if timers else 0.0
+
     def configure_optimizers(self):
         cfg = self.train_cfg
         optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         total = int(self.trainer.estimated_stepping_batches)
         schedule = torch.optim.lr_scheduler.LambdaLR(
-            optimizer, lambda step: warmup_cosine(step, cfg.warmup_steps, total, cfg.final_lr_ratio))
+            optimizer, lambda step: warmup_cosine(step, cfg.warmup_steps, total, cfg.final_lr_ratio,
+                                                  self._time_progress()))
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
