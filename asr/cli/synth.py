@@ -3,7 +3,7 @@
 Writes OUT/{train,dev,test,test-open}/SPEAKER/CHAPTER/*.flac (16 kHz, 16-bit) with a
 SPEAKER-CHAPTER.trans.txt per chapter, and OUT/voices.json. Sentences come from
 grammatical templates over a few thousand common English words and are distinct
-across train/dev/test. Train uses 8 voices; test uses 4 of them plus 2 unseen
+across train/dev/test. Train uses 30 voices; test uses 4 of them plus 2 unseen
 ones; test-open holds random sequences of rarer words that never occur in the
 other subsets, read by a third unseen voice. --train-spelling adds training-only
 random sequences of words ranked between the two, to teach more spellings. The

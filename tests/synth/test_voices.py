@@ -21,7 +21,7 @@ def test_groups_share_no_timbre_and_ids_are_unique() -> None:
     assert len(held_out) == len(set(held_out))
     speakers = [v.speaker for v in all_voices()]
     assert len(speakers) == len(set(speakers))
-    assert len(TRAIN_VOICES) >= 6 and {v.sex for v in TRAIN_VOICES} == {"M", "F"}
+    assert len(TRAIN_VOICES) >= 24 and {v.sex for v in TRAIN_VOICES} == {"M", "F"}
 
 
 def test_test_subset_mixes_seen_and_unseen_voices() -> None:
