@@ -46,8 +46,8 @@ def run(args: argparse.Namespace) -> int:
     from asr.synth.corpus import generate_corpus
 
     summary = generate_corpus(args.out, seed=args.seed, n_train=args.train, n_dev=args.dev,
-                              n_test=args.test, n_open=args.open_vocab, n_spelling=args.train_spelling, workers=args.workers,
-                              progress=not args.quiet)
+                              n_test=args.test, n_open=args.open_vocab, n_spelling=args.train_spelling,
+                              workers=args.workers, progress=not args.quiet)
     print(format_summary(summary, args.out))
     return 0
 

@@ -23,7 +23,7 @@ from typing import Callable, Collection
 from asr.synth import lexicon
 from asr.synth.numbers import number_words
 from asr.synth.templates import MAX_WORDS, MIN_WORDS, TEMPLATES, fill, template_literals
-from asr.synth.wordlist import SPELLING_RANKS, open_vocabulary_words, word_classes
+from asr.synth.wordlist import OPEN_RANKS, SPELLING_RANKS, word_classes, words_in_ranks
 
 OPEN_MIN_WORDS, OPEN_MAX_WORDS = 4, 8
 ALLOWED = re.compile(r"[a-z' ]+")  # the only characters a transcript may hold
@@ -91,13 +91,13 @@ def generator_vocabulary() -> set[str]:
 @functools.lru_cache(maxsize=1)
 def _open_words() -> tuple[str, ...]:
     """The open-vocabulary word list: rarer clean words, disjoint from the generator's."""
-    return open_vocabulary_words(exclude=_generator_vocabulary())
+    return words_in_ranks(OPEN_RANKS, exclude=_generator_vocabulary())
 
 
 @functools.lru_cache(maxsize=1)
 def _spelling_words() -> tuple[str, ...]:
     """Training-only spelling words: ranks between the generator's and the open test's."""
-    return open_vocabulary_words(exclude=_generator_vocabulary() | set(_open_words()), ranks=SPELLING_RANKS)
+    return words_in_ranks(SPELLING_RANKS, exclude=_generator_vocabulary())  # disjoint from OPEN_RANKS
 
 
 def _distinct(n: int, seed: int | str, exclude: Collection[str],

@@ -1,7 +1,8 @@
 """The synthetic speakers: espeak-ng voices, each a LibriSpeech speaker id.
 
 A voice identity is an espeak-ng language (the accent) plus a variant (the
-timbre: ``+m1``..``+m7`` male, ``+f1``..``+f5`` female) and a base pitch and speed.
+timbre: ``+m3``, ``+f2``, ``+Annie``, ... from espeak-ng-data/voices/!v) and a base
+pitch and speed.
 Each utterance draws its own pitch and speed around that base, so one speaker
 never sounds exactly the same twice.
 

@@ -229,8 +229,11 @@ def word_classes() -> WordClasses:
     return WordClasses(**{name: tuple(sorted(words)) for name, words in classes.items()})
 
 
-def open_vocabulary_words(exclude: set[str], ranks: tuple[int, int] = OPEN_RANKS) -> tuple[str, ...]:
-    """Clean words of wordfreq `ranks` (default `OPEN_RANKS`), at least 3 letters, none in `exclude`."""
+def words_in_ranks(ranks: tuple[int, int], exclude: set[str]) -> tuple[str, ...]:
+    """Clean words of wordfreq ranks [start, stop), at least 3 letters, none in `exclude`.
+
+    `OPEN_RANKS` give the open-vocabulary test words, `SPELLING_RANKS` the training-only ones.
+    """
     start, stop = ranks
     ranked = wordfreq.top_n_list("en", stop)
     return tuple(w for w in ranked[start:stop] if len(w) >= 3 and is_clean(w) and w not in exclude)
