@@ -110,5 +110,5 @@ BLOCKED_PREFIXES = (
     "penis vagina boob tits pussy cock dick rape rapist asshole bastard goddamn damn "
     "wank twat milf hentai nazi xxx"
 ).split()
-BLOCKED_WORDS = set("ass sex sexy sexual nude naked anal cum piss crap hell "
+BLOCKED_WORDS = set("ass sex sexy sexual nude naked anal cum piss crap hell negro nazi rape rapist "
                     "suicide".split())

@@ -198,42 +198,63 @@ def _excluded_words() -> set[str]:
     return words
 
 
+def _word_class(word: str, guess: _Guesser, members: set[str]) -> str | None:
+    """The `WordClasses` field `word` belongs to, or None when it is no content word we can place.
+
+    Order matters: inflected forms first, then the more specific guesses. Names, acronyms and
+    foreign words ('sanchez', 'cba', 'buenos') show none of the forms and come out None.
+    """
+    if word.endswith("ed") and guess.base_verb(word, "ed"):
+        return "pasts"
+    if word.endswith("ing") and guess.base_verb(word, "ing"):
+        return "ings"
+    if guess.is_adverb(word):
+        return "adverbs"
+    if guess.is_adjective(word):
+        return "adjectives"
+    if guess.is_verb(word):
+        return "verbs"
+    if guess.is_noun(word):
+        return "nouns"
+    if word.endswith("s") and guess.base_noun(word, members):
+        return "plurals"
+    if word.endswith("s") and guess.base_verb(word, "s"):
+        return "presents"
+    return None
+
+
+def _candidates(ranks: tuple[int, int], exclude: set[str]) -> list[str]:
+    """Clean words of wordfreq ranks [start, stop), at least 3 letters, none in `exclude`."""
+    start, stop = ranks
+    return [w for w in ranked_words()[start:stop] if len(w) >= 3 and is_clean(w) and w not in exclude]
+
+
+@functools.lru_cache(maxsize=1)
+def _guesser() -> _Guesser:
+    return _Guesser(set(ranked_words()), _excluded_words())
+
+
 @functools.lru_cache(maxsize=1)
 def word_classes() -> WordClasses:
     """Sort the top `VOCAB_CUTOFF` clean words into template slots (cached; ~1 s)."""
-    ranked = ranked_words()
-    excluded = _excluded_words()
-    evidence = set(ranked)
-    guess = _Guesser(evidence, excluded)
-    members = [w for w in ranked[:VOCAB_CUTOFF] if is_clean(w) and len(w) >= 3 and w not in excluded]
-    classes: dict[str, set[str]] = {name: set() for name in WordClasses.__dataclass_fields__}
+    members = _candidates((0, VOCAB_CUTOFF), _excluded_words())
     member_set = set(members)
+    classes: dict[str, set[str]] = {name: set() for name in WordClasses.__dataclass_fields__}
     for word in members:
-        # Order matters: inflected forms first, then the more specific guesses.
-        if word.endswith("ed") and guess.base_verb(word, "ed"):
-            classes["pasts"].add(word)
-        elif word.endswith("ing") and guess.base_verb(word, "ing"):
-            classes["ings"].add(word)
-        elif guess.is_adverb(word):
-            classes["adverbs"].add(word)
-        elif guess.is_adjective(word):
-            classes["adjectives"].add(word)
-        elif guess.is_verb(word):
-            classes["verbs"].add(word)
-        elif guess.is_noun(word):
-            classes["nouns"].add(word)
-        elif word.endswith("s") and guess.base_noun(word, member_set):
-            classes["plurals"].add(word)
-        elif word.endswith("s") and guess.base_verb(word, "s"):
-            classes["presents"].add(word)
+        name = _word_class(word, _guesser(), member_set)
+        if name is not None:
+            classes[name].add(word)
     return WordClasses(**{name: tuple(sorted(words)) for name, words in classes.items()})
 
 
 def words_in_ranks(ranks: tuple[int, int], exclude: set[str]) -> tuple[str, ...]:
-    """Clean words of wordfreq ranks [start, stop), at least 3 letters, none in `exclude`.
+    """English content words of wordfreq ranks [start, stop) (by the rules that place template
+    words), at least 3 letters, none in `exclude`, most frequent first.
 
     `OPEN_RANKS` give the open-vocabulary test words, `SPELLING_RANKS` the training-only ones.
+    Names, acronyms and foreign words are left out: espeak-ng spells 'cba' letter by letter and
+    says 'buenos' in no English way, so no model could write them from sound.
     """
-    start, stop = ranks
-    ranked = wordfreq.top_n_list("en", stop)
-    return tuple(w for w in ranked[start:stop] if len(w) >= 3 and is_clean(w) and w not in exclude)
+    candidates = _candidates(ranks, exclude)
+    members = set(candidates)
+    return tuple(w for w in candidates if _word_class(w, _guesser(), members) is not None)

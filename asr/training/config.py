@@ -32,6 +32,7 @@ class DataConfig:
     num_workers: int = 0  # on 2 CPU cores a loader worker only takes time from the model
     speed_perturb: list = field(default_factory=list)  # e.g. [0.9, 1.0, 1.1]: a speed per training read
     noise_snr: list = field(default_factory=list)  # e.g. [10, 30]: white noise at an SNR (dB) per training read
+    cache_audio: bool = False  # keep decoded training audio in memory (float16, 2 bytes a sample)
 
 
 @dataclass

@@ -95,7 +95,11 @@ class CTCTask(L.LightningModule):
 
     def configure_optimizers(self):
         cfg = self.train_cfg
-        optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        # The fused kernel updates all parameters in one pass (measured: the optimiser step went from
+        # 6% to 3.6% of a 3x192 training step on 2 cores). Lightning cannot clip the gradients of a
+        # fused optimiser under a 16-bit GradScaler, so that precision keeps the plain one.
+        fused = not str(cfg.precision).startswith("16")
+        optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, fused=fused)
         total = int(self.trainer.estimated_stepping_batches)
         schedule = torch.optim.lr_scheduler.LambdaLR(
             optimizer, lambda step: warmup_cosine(step, cfg.warmup_steps, total, cfg.final_lr_ratio,

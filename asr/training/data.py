@@ -91,21 +91,33 @@ class SpeechDataset(Dataset):
 
     With `speeds`, each read plays the audio at a speed drawn from them; with `noise_snr`
     (low, high), white noise at an SNR drawn uniformly in dB is added (training only).
+    With `cache_audio`, each file is decoded once and kept in memory as float16 (2 bytes a
+    sample: 1.6 GB for the mini recipe's 14 hours), so later epochs skip decoding, which is
+    about a tenth of a small model's training step on 2 cores. Augmentation still happens
+    on every read.
     """
 
     def __init__(self, examples: Sequence[Example], sample_rate: int, speeds: Sequence[float] = (),
-                 noise_snr: Sequence[float] = ()):
+                 noise_snr: Sequence[float] = (), cache_audio: bool = False):
         self.examples = list(examples)
         self.sample_rate = sample_rate
         self.speeds = tuple(speeds)
         self.noise_snr = tuple(noise_snr)
+        self._cache: dict[int, torch.Tensor] | None = {} if cache_audio else None
 
     def __len__(self) -> int:
         return len(self.examples)
 
+    def _wave(self, index: int) -> torch.Tensor:
+        if self._cache is None:
+            return load_audio(self.examples[index].utt.audio, self.sample_rate)
+        if index not in self._cache:
+            self._cache[index] = load_audio(self.examples[index].utt.audio, self.sample_rate).half()
+        return self._cache[index].float()
+
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, str, str]:
         ex = self.examples[index]
-        wave = load_audio(ex.utt.audio, self.sample_rate)
+        wave = self._wave(index)
         if self.speeds:
             wave = change_speed(wave, random.choice(self.speeds), self.sample_rate)
         if self.noise_snr:
@@ -176,9 +188,9 @@ class SpeechDataModule(L.LightningDataModule):
 
     def __init__(self, train: Sequence[Example], dev: Sequence[Example], *, sample_rate: int,
                  max_batch_seconds: float, max_batch_size: int, num_workers: int = 0, seed: int = 0,
-                 speeds: Sequence[float] = (), noise_snr: Sequence[float] = ()):
+                 speeds: Sequence[float] = (), noise_snr: Sequence[float] = (), cache_audio: bool = False):
         super().__init__()
-        self.train_set = SpeechDataset(train, sample_rate, speeds, noise_snr)
+        self.train_set = SpeechDataset(train, sample_rate, speeds, noise_snr, cache_audio)
         self.dev_set = SpeechDataset(dev, sample_rate)
         self.batching = dict(max_seconds=max_batch_seconds, max_size=max_batch_size)
         self.num_workers = num_workers

@@ -105,7 +105,7 @@ def make_datamodule(cfg: Config, setup: Setup) -> SpeechDataModule:
     return SpeechDataModule(setup.train, setup.dev, sample_rate=cfg.features.sample_rate,
                             max_batch_seconds=cfg.data.max_batch_seconds, max_batch_size=cfg.data.max_batch_size,
                             num_workers=cfg.data.num_workers, seed=cfg.train.seed, speeds=cfg.data.speed_perturb,
-                            noise_snr=cfg.data.noise_snr)
+                            noise_snr=cfg.data.noise_snr, cache_audio=cfg.data.cache_audio)
 
 
 def make_task(cfg: Config, setup: Setup) -> CTCTask:

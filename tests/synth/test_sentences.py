@@ -10,7 +10,7 @@ from asr.synth.sentences import (
 )
 from asr.synth.corpus import plan_texts
 from asr.synth.templates import MAX_WORDS, MIN_WORDS, TEMPLATES, fill
-from asr.synth.wordlist import VOCAB_CUTOFF, is_clean, ranked_words, word_classes
+from asr.synth.wordlist import OPEN_RANKS, VOCAB_CUTOFF, is_clean, ranked_words, word_classes, words_in_ranks
 
 
 def test_same_seed_same_sentences_and_other_seed_differs() -> None:
@@ -81,6 +81,17 @@ def test_open_vocabulary_shares_no_word_with_generator() -> None:
         assert OPEN_MIN_WORDS <= len(words) <= OPEN_MAX_WORDS
         assert not set(words) & vocab, text
         assert ALLOWED.fullmatch(text) and all(len(w) >= 3 for w in words)
+
+
+def test_open_vocabulary_words_are_english_content_words() -> None:
+    # Names, acronyms and foreign words that wordfreq ranks 10000-30000 (espeak-ng spells 'cba'
+    # out, says 'buenos' in no English way) are not words a model could spell from sound.
+    words = set(words_in_ranks(OPEN_RANKS, exclude=generator_vocabulary()))
+    assert len(words) > 5000
+    for name in ("sanchez", "cba", "buenos", "saab", "leicestershire", "molina", "goddard", "lausanne"):
+        assert name not in words, name
+    for english in ("puncture", "allegiance", "researched", "abundantly", "modestly", "usefulness"):
+        assert english in words, english
 
 
 def test_generate_sentence_uses_only_given_rng() -> None:

@@ -1,3 +1,5 @@
+import pytest
+
 from asr.data.manifest import Utterance
 from asr.text.tokenizer import build_tokenizer
 from asr.training.data import LengthBucketSampler, make_examples
@@ -48,3 +50,25 @@ def test_speed_perturbation_and_noise_on_real_audio(fsdd_recordings):
     noisy = add_noise(wave, 10.0)
     snr = 10 * torch.log10(wave.pow(2).mean() / (noisy - wave).pow(2).mean())
     assert abs(snr.item() - 10.0) < 0.5
+
+
+def test_audio_cache_decodes_each_file_once(fsdd_recordings, tmp_path):
+    import shutil
+
+    import torch
+
+    from asr.errors import UserError
+    from asr.training.data import Example, SpeechDataset
+
+    path = tmp_path / "4_theo_7.wav"
+    shutil.copy(fsdd_recordings / "4_theo_7.wav", path)
+    example = Example(Utterance("x", str(path), 0.5, "four", "theo"), [1, 2])
+    cached, plain = SpeechDataset([example], 8000, cache_audio=True), SpeechDataset([example], 8000)
+    first = cached[0][0]
+    assert first.dtype == torch.float32
+    # float16 keeps a 16-bit recording to within 2^-11 of each sample's size
+    assert torch.allclose(first, plain[0][0], rtol=2**-10, atol=1e-6)
+    path.unlink()  # a second read must come from memory
+    assert torch.equal(cached[0][0], first)
+    with pytest.raises(UserError, match="4_theo_7.wav"):
+        plain[0]  # without the cache every read goes to the file
