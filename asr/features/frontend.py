@@ -17,7 +17,8 @@ Known differences from Kaldi's fbank (all stated and bounded in the parity test)
 
 * the waveform is taken in [-1, 1], not 16-bit integers, so log energies are
   lower by ``ln(32768 ** 2) = 20.79`` (a constant that CMVN removes);
-* no dither (features are a pure function of the waveform);
+* dither (off by default) is one fixed noise sequence, not fresh noise per call, so
+  features stay a pure function of the waveform (see ``FeatureConfig.dither``);
 * the mel filters are triangles linear in Hz between HTK-mel-spaced corners
   (``torchaudio.functional.melscale_fbanks``, the same as librosa with
   ``htk=True, norm=None``); Kaldi makes them linear in mel;
@@ -52,6 +53,9 @@ from asr.features.freq_warp import warp_filterbank
 __all__ = ["FeatureConfig", "Frontend"]
 
 
+DITHER_PERIOD_S = 30  # length of the fixed dither sequence; longer input repeats it
+
+
 @dataclass(frozen=True)
 class FeatureConfig:
     """What the frontend computes; stored with a model so features can be rebuilt.
@@ -74,6 +78,12 @@ class FeatureConfig:
     window: str = "povey"  # "povey" (Hann ** 0.85), "hann" or "hamming"; all symmetric
     remove_dc: bool = True  # subtract each frame's mean before pre-emphasis
     log_floor: float = 1e-10  # added to mel power before the log
+    # RMS of white noise added to every waveform (full scale = 1), at training and at inference:
+    # a noise floor for input that has none. Audio made by a program has runs of exact zeros,
+    # which no microphone records; if training audio always had a noise floor, those runs are
+    # features the model never saw. The noise is one fixed sequence (seed 0), so a file gives
+    # the same features alone or in any batch. Kaldi's dither=1 is 1/32768 = 3e-5.
+    dither: float = 0.0
     # "global": (x - mean) / std with training-set statistics; "utterance": subtract each
     # utterance's own mean first (removes the microphone and level of a recording, which helps
     # when training has few speakers or channels), then divide by the global std.
@@ -128,6 +138,9 @@ class Frontend(torch.nn.Module):
         )
         self.register_buffer("window", window, persistent=False)
         self.register_buffer("mel_fb", mel_fb, persistent=False)
+        if cfg.dither > 0:
+            noise = torch.randn(cfg.sample_rate * DITHER_PERIOD_S, generator=torch.Generator().manual_seed(0))
+            self.register_buffer("dither_noise", cfg.dither * noise, persistent=False)
         if cfg.kind == "mfcc":
             # (n_mels, n_mfcc): orthonormal DCT-II, as librosa's dct_type=2, norm="ortho".
             dct = torchaudio.functional.create_dct(cfg.n_mfcc, cfg.n_mels, norm="ortho")
@@ -171,7 +184,11 @@ class Frontend(torch.nn.Module):
         feat_lens = self.num_frames(wave_lens.to(wave.device))
         # Mixed-precision training must not turn the log of small powers into bf16 noise.
         with torch.autocast(device_type=wave.device.type, enabled=False):
-            feats = self._compute(wave.float(), warp)
+            wave = wave.float()
+            if self.cfg.dither > 0:
+                repeats = -(-samples // self.dither_noise.numel())  # the sequence repeats after its period
+                wave = wave + self.dither_noise.float().repeat(repeats)[:samples]
+            feats = self._compute(wave, warp)
         # Frames past an utterance's end read only padding (or straddle it): zero them.
         valid = torch.arange(feats.shape[1], device=feats.device) < feat_lens.unsqueeze(1)  # (B, T)
         feats = feats * valid.unsqueeze(-1)

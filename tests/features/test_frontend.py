@@ -102,3 +102,32 @@ def test_cuda_matches_cpu(librispeech_waves: list[np.ndarray], kind: str) -> Non
     assert torch.equal(gpu_lens.cpu(), cpu_lens)
     # Quiet bands have tiny powers whose log amplifies rounding: compare in the log domain loosely.
     torch.testing.assert_close(gpu_feats.cpu(), cpu_feats, rtol=1e-3, atol=2e-3)
+
+
+def test_dither_gives_digital_silence_the_level_of_a_noise_floor(librispeech_waves: list[np.ndarray]) -> None:
+    """A run of exact zeros inside real speech, as programs write it, comes out like a -65 dBFS
+    noise floor with dither, and 20 nats or so lower (at the log floor) without."""
+    rms = 10 ** (-65 / 20)
+    speech = torch.from_numpy(librispeech_waves[0][:32000])
+    wave = torch.cat([speech, torch.zeros(16000), speech])  # 1 s of digital silence
+    noise = rms * torch.randn(16000, generator=torch.Generator().manual_seed(1))
+    plain, dithered = Frontend(FeatureConfig()), Frontend(FeatureConfig(dither=rms))
+    gap = slice(32000 // 160 + 3, 48000 // 160 - 3)  # frames wholly inside the zeros
+    noise_level = plain.features(noise).mean()
+    assert abs(dithered.features(wave)[gap].mean() - noise_level) < 0.3
+    assert plain.features(wave)[gap].mean() < noise_level - 10
+    # speech 30 dB (6.9 nats) or more above the noise in its band barely moves; quieter bins rise
+    speech_frames = slice(0, 32000 // 160 - 3)
+    before, after = plain.features(wave)[speech_frames], dithered.features(wave)[speech_frames]
+    loud = before > plain.features(noise).mean(dim=0) + 6.9  # (T, n_mels) against (n_mels,)
+    assert loud.float().mean() > 0.15  # a quarter of this utterance's time-frequency bins
+    assert (after - before)[loud].abs().mean() < 0.02
+
+
+def test_dither_is_the_same_alone_and_in_a_batch(librispeech_waves: list[np.ndarray]) -> None:
+    frontend = Frontend(FeatureConfig(dither=1e-3))
+    short, long = (torch.from_numpy(w[:n]) for w, n in zip(librispeech_waves, (20000, 70000)))
+    batch, lens = _pad_batch([short.numpy(), long.numpy()], pad_value=0.0)
+    feats, feat_lens = frontend(batch, lens)
+    torch.testing.assert_close(feats[0, : feat_lens[0]], frontend.features(short))
+    assert torch.equal(frontend.features(short), frontend.features(short))
