@@ -94,7 +94,7 @@ class SpeechDataset(Dataset):
     With `cache_audio`, each file is decoded once and kept in memory as float16 (2 bytes a
     sample: 1.6 GB for the mini recipe's 14 hours), so later epochs skip decoding, which is
     about a tenth of a small model's training step on 2 cores. Augmentation still happens
-    on every read.
+    on every read. Each loader worker process keeps its own copy, so use it with few workers.
     """
 
     def __init__(self, examples: Sequence[Example], sample_rate: int, speeds: Sequence[float] = (),
