@@ -106,7 +106,7 @@ def test_cuda_matches_cpu(librispeech_waves: list[np.ndarray], kind: str) -> Non
 
 def test_dither_gives_digital_silence_the_level_of_a_noise_floor(librispeech_waves: list[np.ndarray]) -> None:
     """A run of exact zeros inside real speech, as programs write it, comes out like a -65 dBFS
-    noise floor with dither, and 20 nats or so lower (at the log floor) without."""
+    noise floor with dither, and more than 10 nats lower (near the log floor) without."""
     rms = 10 ** (-65 / 20)
     speech = torch.from_numpy(librispeech_waves[0][:32000])
     wave = torch.cat([speech, torch.zeros(16000), speech])  # 1 s of digital silence
@@ -120,7 +120,7 @@ def test_dither_gives_digital_silence_the_level_of_a_noise_floor(librispeech_wav
     speech_frames = slice(0, 32000 // 160 - 3)
     before, after = plain.features(wave)[speech_frames], dithered.features(wave)[speech_frames]
     loud = before > plain.features(noise).mean(dim=0) + 6.9  # (T, n_mels) against (n_mels,)
-    assert loud.float().mean() > 0.15  # a quarter of this utterance's time-frequency bins
+    assert loud.float().mean() > 0.15  # enough bins to judge: 24% of them in this utterance
     assert (after - before)[loud].abs().mean() < 0.02
 
 

@@ -1,8 +1,14 @@
-import pytest
+import shutil
 
+import pytest
+import torch
+
+from asr.data.audio import load_audio
 from asr.data.manifest import Utterance
+from asr.errors import UserError
 from asr.text.tokenizer import build_tokenizer
-from asr.training.data import LengthBucketSampler, make_examples
+from asr.training.data import (Example, LengthBucketSampler, SpeechDataset, add_noise, change_speed,
+                               make_examples)
 
 
 def test_bucket_sampler_respects_budget_and_covers_everything():
@@ -37,11 +43,6 @@ def test_make_examples_counts_what_ctc_cannot_learn():
 
 
 def test_speed_perturbation_and_noise_on_real_audio(fsdd_recordings):
-    import torch
-
-    from asr.data.audio import load_audio
-    from asr.training.data import add_noise, change_speed
-
     wave = load_audio(fsdd_recordings / "4_theo_7.wav", 8000)
     faster = change_speed(wave, 1.1, 8000)
     assert abs(len(faster) - len(wave) / 1.1) <= 2
@@ -53,13 +54,6 @@ def test_speed_perturbation_and_noise_on_real_audio(fsdd_recordings):
 
 
 def test_audio_cache_decodes_each_file_once(fsdd_recordings, tmp_path):
-    import shutil
-
-    import torch
-
-    from asr.errors import UserError
-    from asr.training.data import Example, SpeechDataset
-
     path = tmp_path / "4_theo_7.wav"
     shutil.copy(fsdd_recordings / "4_theo_7.wav", path)
     example = Example(Utterance("x", str(path), 0.5, "four", "theo"), [1, 2])
