@@ -4,8 +4,9 @@
     OUT/SUBSET/SPEAKER/CHAPTER/SPEAKER-CHAPTER.trans.txt   ("SPEAKER-CHAPTER-UTT TEXT", upper case)
     OUT/voices.json                                          (speaker id -> voice, subsets)
 
-Subsets: train, dev, test and, when asked for, test-open. Texts are distinct
-across train/dev/test. Everything (texts, voices, speeds, pitches) follows from
+Subsets: train, dev, test and, when asked for, test-open (unseen words) and
+test-natural (hand-written everyday sentences, read by the test voices). Texts are
+distinct across train/dev/test/test-natural. Everything (texts, voices, speeds, pitches) follows from
 the seed alone: each subset draws its texts from its own `random.Random`, and each
 utterance its prosody from one seeded by (seed, subset, index), so results do not
 depend on worker scheduling.
@@ -26,12 +27,13 @@ from tqdm import tqdm
 
 from asr.errors import UserError
 from asr.synth import tts
+from asr.synth.natural import NATURAL_SENTENCES
 from asr.synth.sentences import generate_sentences, open_vocabulary_sentences, spelling_sentences
 from asr.synth.voices import Voice, all_voices, subset_voices
 
-SUBSETS = ("train", "dev", "test", "test-open")
+SUBSETS = ("train", "dev", "test", "test-open", "test-natural")
 # Chapter id = speaker * 10 + this code, so utterance ids are unique across subsets.
-_SUBSET_CODE = {"train": 1, "dev": 2, "test": 3, "test-open": 4}
+_SUBSET_CODE = {"train": 1, "dev": 2, "test": 3, "test-open": 4, "test-natural": 5}
 
 
 @dataclass(frozen=True)
@@ -57,18 +59,24 @@ class Utterance:
 
 
 def plan_texts(seed: int, n_train: int, n_dev: int, n_test: int, n_open: int,
-               n_spelling: int = 0) -> dict[str, list[str]]:
+               n_spelling: int = 0, n_natural: int = 0) -> dict[str, list[str]]:
     """Texts per subset. Test is drawn first, so it stays the same whatever `n_train` is.
 
-    Train holds `n_train` template sentences, then `n_spelling` spelling sentences.
+    Train holds `n_train` template sentences, then `n_spelling` spelling sentences; test-natural
+    the first `n_natural` of `NATURAL_SENTENCES`.
     """
-    test = generate_sentences(n_test, seed=f"{seed}-test")
-    dev = generate_sentences(n_dev, seed=f"{seed}-dev", exclude=set(test))
-    train = generate_sentences(n_train, seed=f"{seed}-train", exclude=set(test) | set(dev))
+    if n_natural > len(NATURAL_SENTENCES):
+        raise UserError(f"there are {len(NATURAL_SENTENCES)} natural sentences, not {n_natural}")
+    natural = set(NATURAL_SENTENCES)
+    test = generate_sentences(n_test, seed=f"{seed}-test", exclude=natural)
+    dev = generate_sentences(n_dev, seed=f"{seed}-dev", exclude=set(test) | natural)
+    train = generate_sentences(n_train, seed=f"{seed}-train", exclude=set(test) | set(dev) | natural)
     train += spelling_sentences(n_spelling, seed=f"{seed}-spelling")
     texts = {"train": train, "dev": dev, "test": test}
     if n_open > 0:
         texts["test-open"] = open_vocabulary_sentences(n_open, seed=f"{seed}-open")
+    if n_natural > 0:
+        texts["test-natural"] = list(NATURAL_SENTENCES[:n_natural])
     return texts
 
 
@@ -148,7 +156,7 @@ def _summary(plan: list[Utterance], samples: dict[str, int], voices: dict, elaps
     total_s = sum(s["seconds"] for s in subsets.values())
     return {
         "subsets": subsets,
-        "distinct_words": len({w for u in plan if u.subset != "test-open" for w in u.text.split()}),
+        "distinct_words": len({w for u in plan if u.subset in ("train", "dev", "test") for w in u.text.split()}),
         "voices": voices,
         "elapsed_s": elapsed,
         "utterances_per_s": len(plan) / max(elapsed, 1e-9),
@@ -157,7 +165,7 @@ def _summary(plan: list[Utterance], samples: dict[str, int], voices: dict, elaps
 
 
 def generate_corpus(out_dir: Path, *, seed: int, n_train: int, n_dev: int, n_test: int, n_open: int,
-                    n_spelling: int = 0, workers: int = 2, progress: bool = True) -> dict:
+                    n_spelling: int = 0, n_natural: int = 0, workers: int = 2, progress: bool = True) -> dict:
     """Synthesise the whole corpus under `out_dir` and return a summary dict.
 
     The summary has per-subset ``utterances``, ``hours``, ``seconds``,
@@ -165,14 +173,14 @@ def generate_corpus(out_dir: Path, *, seed: int, n_train: int, n_dev: int, n_tes
     subsets), ``voices`` (as in voices.json), ``elapsed_s``, ``utterances_per_s``
     and ``audio_s_per_s``.
     """
-    if min(n_train, n_dev, n_test, n_open, n_spelling) < 0:
+    if min(n_train, n_dev, n_test, n_open, n_spelling, n_natural) < 0:
         raise UserError("utterance counts must be zero or more")
     if workers < 1:
         raise UserError(f"--workers must be at least 1, got {workers}")
     tts.espeak_path()  # fail early, before planning and clearing anything
     out_dir = Path(out_dir)
     start = time.perf_counter()
-    texts = plan_texts(seed, n_train, n_dev, n_test, n_open, n_spelling)
+    texts = plan_texts(seed, n_train, n_dev, n_test, n_open, n_spelling, n_natural)
     plan = [u for subset, subset_texts in texts.items() for u in plan_subset(subset, subset_texts, seed)]
     out_dir.mkdir(parents=True, exist_ok=True)
     _clear_old_output(out_dir)

@@ -92,10 +92,13 @@ SEEN_TEST_SPEAKERS = (101, 102, 105, 106)
 
 
 def subset_voices(subset: str) -> tuple[Voice, ...]:
-    """The voices that speak `subset` ('train', 'dev', 'test' or 'test-open'), in order."""
+    """The voices that speak `subset` ('train', 'dev', 'test', 'test-open' or 'test-natural'), in order.
+
+    test-natural has test's voices, so the two differ only in where their sentences come from.
+    """
     if subset in ("train", "dev"):
         return TRAIN_VOICES
-    if subset == "test":
+    if subset in ("test", "test-natural"):
         seen = tuple(v for v in TRAIN_VOICES if v.speaker in SEEN_TEST_SPEAKERS)
         return seen + UNSEEN_TEST_VOICES
     if subset == "test-open":

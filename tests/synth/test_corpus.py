@@ -16,10 +16,11 @@ from asr.cli import synth as synth_cli
 from asr.errors import UserError
 from asr.synth import tts
 from asr.synth.corpus import generate_corpus
+from asr.synth.natural import NATURAL_SENTENCES
 from asr.synth.voices import TRAIN_VOICES
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
-SIZES = dict(n_train=6, n_dev=2, n_test=2, n_open=2)
+SIZES = dict(n_train=6, n_dev=2, n_test=2, n_open=2, n_natural=2)
 UTT_ID = re.compile(r"(\d+)-(\d+)-(\d{4})")
 
 
@@ -45,7 +46,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 @needs_espeak
 def test_layout_audio_and_transcripts(corpus: tuple[Path, dict]) -> None:
     root, summary = corpus
-    counts = {"train": 6, "dev": 2, "test": 2, "test-open": 2}
+    counts = {"train": 6, "dev": 2, "test": 2, "test-open": 2, "test-natural": 2}
     for subset, count in counts.items():
         texts = _transcripts(root, subset)
         flacs = {p.stem: p for p in (root / subset).glob("*/*/*.flac")}
@@ -78,13 +79,19 @@ def test_subsets_disjoint_and_voices(corpus: tuple[Path, dict]) -> None:
     for speaker in open_speakers:
         assert voices[str(speaker)]["subsets"] == ["test-open"]
     assert {v["sex"] for v in voices.values()} == {"M", "F"}
+    # test-natural: the first hand-written sentences, read by test's voices in test's order
+    natural = _transcripts(root, "test-natural")
+    assert sorted(natural.values()) == sorted(t.upper() for t in NATURAL_SENTENCES[:2])
+    test_speakers = sorted(int(u.split("-")[0]) for u in _transcripts(root, "test"))
+    assert sorted(int(u.split("-")[0]) for u in natural) == test_speakers
+    assert not set(natural.values()) & (train | dev | test)
 
 
 @needs_espeak
 def test_same_seed_same_corpus_whatever_the_workers(corpus: tuple[Path, dict], tmp_path: Path) -> None:
     root, _ = corpus
     generate_corpus(tmp_path, seed=11, workers=1, progress=False, **SIZES)
-    for subset in ("train", "dev", "test", "test-open"):
+    for subset in ("train", "dev", "test", "test-open", "test-natural"):
         assert _transcripts(tmp_path, subset) == _transcripts(root, subset)
     for flac in (root / "train").glob("*/*/*.flac"):
         a, _ = sf.read(flac)
@@ -129,3 +136,8 @@ def test_missing_espeak_is_a_user_error(monkeypatch: pytest.MonkeyPatch, tmp_pat
 def test_negative_counts_are_user_errors(tmp_path: Path) -> None:
     with pytest.raises(UserError):
         generate_corpus(tmp_path, seed=0, n_train=-1, n_dev=0, n_test=0, n_open=0, progress=False)
+    if shutil.which("espeak-ng") is None:
+        return
+    with pytest.raises(UserError, match="natural"):  # more than were written
+        generate_corpus(tmp_path, seed=0, n_train=1, n_dev=0, n_test=0, n_open=0,
+                        n_natural=len(NATURAL_SENTENCES) + 1, progress=False)

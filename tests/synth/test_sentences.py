@@ -116,3 +116,16 @@ def test_spelling_sentences_join_train_only() -> None:
     texts = plan_texts(0, 20, 5, 5, 5, n_spelling=7)
     assert len(texts["train"]) == 27 and len(texts["dev"]) == 5 and len(texts["test"]) == 5
     assert texts["train"][20:] == spelling_sentences(7, seed="0-spelling")
+
+
+def test_natural_sentences_are_clean_distinct_and_reach_outside_the_generator() -> None:
+    """test-natural exists to measure English beyond the templates: its sentences must be
+    transcribable text (the characters a transcript may hold) and hold words the generator never
+    says, among them everyday function words."""
+    from asr.synth.natural import NATURAL_SENTENCES
+
+    assert len(set(NATURAL_SENTENCES)) == len(NATURAL_SENTENCES) >= 40
+    assert all(ALLOWED.fullmatch(s) and s == " ".join(s.split()) for s in NATURAL_SENTENCES)
+    words = [w for s in NATURAL_SENTENCES for w in s.split()]
+    outside = {w for w in words if w not in generator_vocabulary()}
+    assert len(outside) >= 20 and {"it", "has"} <= outside
