@@ -31,7 +31,7 @@ if [ $stage -le 0 ] && [ $stop_stage -ge 0 ]; then
 fi
 if [ $stage -le 1 ] && [ $stop_stage -ge 1 ] && [ ! -f data/corpus/.done ]; then
   log "1: generating the spoken corpus"
-  asr synth --out data/corpus --seed "$seed" --train 16000 --dev 150 --test 300 --open-vocab 40
+  asr synth --out data/corpus --seed "$seed" --train 16000 --dev 150 --test 300 --open-vocab 40 --natural 40
   touch data/corpus/.done
 fi
 if [ $stage -le 2 ] && [ $stop_stage -ge 2 ] && [ ! -f data/manifests/.done ]; then
@@ -53,6 +53,7 @@ if [ $stage -le 4 ] && [ $stop_stage -ge 4 ]; then
   log "4: scoring (greedy CTC)"
   asr evaluate --model exp/mini/model.pt data/manifests/test.jsonl
   asr evaluate --model exp/mini/model.pt data/manifests/test-open.jsonl
+  asr evaluate --model exp/mini/model.pt data/manifests/test-natural.jsonl
 fi
 if [ $stage -le 5 ] && [ $stop_stage -ge 5 ]; then
   log "5: transcribing a new sentence in a new voice (22.05 kHz wav, resampled on load)"
