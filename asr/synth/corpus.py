@@ -6,10 +6,10 @@
 
 Subsets: train, dev, test and, when asked for, test-open (unseen words) and
 test-natural (hand-written everyday sentences, read by the test voices). Texts are
-distinct across train/dev/test/test-natural. Everything (texts, voices, speeds, pitches) follows from
-the seed alone: each subset draws its texts from its own `random.Random`, and each
-utterance its prosody from one seeded by (seed, subset, index), so results do not
-depend on worker scheduling.
+distinct across train/dev/test/test-natural. Everything (texts, voices, speeds,
+pitches) follows from the seed alone: each subset draws its texts from its own
+`random.Random`, and each utterance its prosody from one seeded by (seed, subset,
+index), so results do not depend on worker scheduling.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from asr.synth.sentences import (
     generator_vocabulary, open_vocabulary_sentences, spelling_sentences,
 )
 from asr.synth.corpus import plan_texts
+from asr.synth.natural import NATURAL_SENTENCES
 from asr.synth.templates import MAX_WORDS, MIN_WORDS, TEMPLATES, fill
 from asr.synth.wordlist import OPEN_RANKS, VOCAB_CUTOFF, is_clean, ranked_words, word_classes, words_in_ranks
 
@@ -122,8 +123,6 @@ def test_natural_sentences_are_clean_distinct_and_reach_outside_the_generator() 
     """test-natural exists to measure English beyond the templates: its sentences must be
     transcribable text (the characters a transcript may hold) and hold words the generator never
     says, among them everyday function words."""
-    from asr.synth.natural import NATURAL_SENTENCES
-
     assert len(set(NATURAL_SENTENCES)) == len(NATURAL_SENTENCES) >= 40
     assert all(ALLOWED.fullmatch(s) and s == " ".join(s.split()) for s in NATURAL_SENTENCES)
     words = [w for s in NATURAL_SENTENCES for w in s.split()]
