@@ -41,8 +41,8 @@ class FusedCudnnCTC(nn.Module):
         super().__init__()
         enc = cfg.encoder
         self.stack = enc.stack
-        self.rnn = CELLS[enc.cell](enc.input_dim * enc.stack, enc.hidden, num_layers=enc.layers, dropout=enc.dropout,
-                           bidirectional=True, batch_first=True)
+        self.rnn = CELLS[enc.cell](enc.input_dim * enc.stack, enc.hidden, num_layers=enc.layers,
+                                   dropout=enc.dropout, bidirectional=True, batch_first=True)
         self.head = nn.Linear(2 * enc.hidden, cfg.vocab_size)
 
     def forward(self, feats: torch.Tensor, lens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -112,7 +112,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps first")
     parser.add_argument("--precision", nargs="+", choices=sorted(AUTOCAST), default=["fp32", "bf16"],
                         help="autocast dtypes to time (fp16 without a gradient scaler: a speed check only)")
-    parser.add_argument("--cell", choices=["lstm", "gru", "rnn"], help="override the config's RNN cell")
+    parser.add_argument("--cell", choices=sorted(CELLS), help="override the config's RNN cell")
     parser.add_argument("--device", default="cuda", help="cpu runs the same steps on the CPU")
     args = parser.parse_args()
     device = torch.device(args.device)
