@@ -63,6 +63,61 @@ def collate(data: list, batch: list[int]):
             torch.cat(labels), torch.tensor([len(y) for y in labels]))
 
 
+class PlainBiLSTMCTC(nn.Module):
+    """Stacked log-mels -> torch's bidirectional nn.LSTM -> per-frame character log-probs."""
+
+    def __init__(self, hidden: int, layers: int):
+        super().__init__()
+        self.lstm = nn.LSTM(80 * STACK, hidden, num_layers=layers, bidirectional=True, batch_first=True)
+        self.head = nn.Linear(2 * hidden, len(CHARS) + 1)
+
+    def forward(self, feats: torch.Tensor) -> torch.Tensor:
+        return self.head(self.lstm(feats)[0]).log_softmax(-1)  # (B, T, vocab)
+
+
+def fit(model: nn.Module, train: list, minutes: float, lr: float, batch_seconds: float) -> tuple[int, int]:
+    """Adam with a 50-step warm-up and a linear decay by the clock, for `minutes`; returns (steps, epochs)."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    ctc = nn.CTCLoss(zero_infinity=True)
+    batches = length_batches(train, batch_seconds)
+    budget = minutes * 60
+    deadline = time.time() + budget
+    step = epoch = 0
+    while time.time() < deadline:
+        random.shuffle(batches)
+        epoch += 1
+        for batch in batches:
+            left = deadline - time.time()
+            if left <= 0:
+                break
+            for group in optimizer.param_groups:
+                group["lr"] = lr * min(1.0, (step + 1) / 50) * max(0.05, left / budget)
+            feats, lengths, labels, label_lengths = collate(train, batch)
+            loss = ctc(model(feats).transpose(0, 1), labels, lengths, label_lengths)
+            optimizer.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            optimizer.step()
+            step += 1
+            if step % 500 == 0:
+                print(f"epoch {epoch} step {step} loss {loss.item():.3f}", flush=True)
+    return step, epoch
+
+
+@torch.no_grad()
+def greedy_transcripts(model: nn.Module, data: list, batch_seconds: float) -> tuple[list[str], list[str]]:
+    """(references, greedy CTC hypotheses) for every utterance of `data`."""
+    refs, hyps = [], []
+    for batch in length_batches(data, batch_seconds):
+        feats, lengths, _, _ = collate(data, batch)
+        best = model(feats).argmax(-1)  # (B, T)
+        for row, i in enumerate(batch):
+            ids = torch.unique_consecutive(best[row, : lengths[row]]).tolist()
+            hyps.append(" ".join("".join(CHARS[k - 1] for k in ids if k > 0).split()))
+            refs.append(data[i][2])
+    return refs, hyps
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("manifests", help="folder holding train.jsonl and test.jsonl")
@@ -82,45 +137,10 @@ def main() -> None:
     train, test = load(f"{args.manifests}/train.jsonl", mel), load(f"{args.manifests}/test.jsonl", mel)
     print(f"features of {len(train)} train and {len(test)} test utterances: {time.time() - start:.0f} s")
 
-    lstm = nn.LSTM(80 * STACK, args.hidden, num_layers=args.layers, bidirectional=True, batch_first=True)
-    head = nn.Linear(2 * args.hidden, len(CHARS) + 1)
-    model = nn.ModuleDict({"lstm": lstm, "head": head})
-    log_probs = lambda x: head(lstm(x)[0]).log_softmax(-1)  # noqa: E731
-    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
-    ctc = nn.CTCLoss(zero_infinity=True)
-    batches = length_batches(train, args.batch_seconds)
-    budget = args.minutes * 60
-    deadline = time.time() + budget
-    step = epoch = 0
-    while time.time() < deadline:
-        random.shuffle(batches)
-        epoch += 1
-        for batch in batches:
-            left = deadline - time.time()
-            if left <= 0:
-                break
-            for group in optimizer.param_groups:
-                group["lr"] = args.lr * min(1.0, (step + 1) / 50) * max(0.05, left / budget)
-            feats, lengths, labels, label_lengths = collate(train, batch)
-            loss = ctc(log_probs(feats).transpose(0, 1), labels, lengths, label_lengths)
-            optimizer.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            optimizer.step()
-            step += 1
-            if step % 500 == 0:
-                print(f"epoch {epoch} step {step} loss {loss.item():.3f}", flush=True)
-
-    refs, hyps = [], []
-    with torch.no_grad():
-        for batch in length_batches(test, args.batch_seconds):
-            feats, lengths, _, _ = collate(test, batch)
-            best = log_probs(feats).argmax(-1)  # (B, T)
-            for row, i in enumerate(batch):
-                ids = torch.unique_consecutive(best[row, : lengths[row]]).tolist()
-                hyps.append(" ".join("".join(CHARS[k - 1] for k in ids if k > 0).split()))
-                refs.append(test[i][2])
-    print(f"{step} steps, {epoch} epochs in {args.minutes:g} min: "
+    model = PlainBiLSTMCTC(args.hidden, args.layers)
+    steps, epochs = fit(model, train, args.minutes, args.lr, args.batch_seconds)
+    refs, hyps = greedy_transcripts(model.eval(), test, args.batch_seconds)
+    print(f"{steps} steps, {epochs} epochs in {args.minutes:g} min: "
           f"test CER {100 * jiwer.cer(refs, hyps):.2f}%  WER {100 * jiwer.wer(refs, hyps):.2f}%")
 
 

@@ -63,6 +63,10 @@ summary=$(mktemp)
 trap 'rm -f "$summary"' EXIT
 if [ "$test_speaker" = all ]; then
   speakers=$(find "$recordings" -maxdepth 1 -name '*_*_*.wav' -printf '%f\n' | cut -d_ -f2 | sort -u)
+  if [ -z "$speakers" ]; then
+    echo "run.sh: no {digit}_{speaker}_{take}.wav files in $recordings" >&2
+    exit 2
+  fi
 else
   speakers=$test_speaker
 fi
