@@ -1,4 +1,10 @@
-"""Tokenizers: text <-> integer ids, with id 0 reserved for the CTC blank.
+"""Tokenizers: text <-> integer ids.
+
+Every kind names its special ids explicitly: ``blank_id`` (0, the CTC blank), ``eos_id`` (one
+"<sos/eos>" symbol, the last id, that starts and ends a sentence for attention decoders and
+language models) and ``PAD_ID`` (-1, the target padding every loss ignores). Tokenizers stored
+by model files written before the sentence symbol existed load without it (``eos_id`` None):
+they only serve CTC models, which never need it.
 
 Characters (open vocabulary) and whole words (closed sets such as digits) live here;
 SentencePiece subwords ("bpe", "unigram") in `sentencepiece_tokenizer`, with the same methods.
@@ -17,7 +23,9 @@ from asr.text.sentencepiece_tokenizer import SentencePieceTokenizer, train_sente
 
 BLANK = "<blank>"
 UNK = "<unk>"
+EOS = "<sos/eos>"  # one symbol for both ends of a sentence, as ESPnet: an attention decoder starts from it and emits it to stop
 SPACE = "|"  # word separator token of the character vocabulary, as in wav2letter
+PAD_ID = -1  # target padding: never a token id, ignored by the CTC and cross-entropy losses
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,14 @@ class Tokenizer:
     def blank_id(self) -> int:
         return 0
 
+    @property
+    def eos_id(self) -> int | None:
+        """The sentence start/end id (the last one), or None for a tokenizer made before it existed."""
+        return len(self.symbols) - 1 if self.symbols[-1] == EOS else None
+
+    sos_id = eos_id
+    pad_id = PAD_ID
+
     def __len__(self) -> int:
         return len(self.symbols)
 
@@ -49,8 +65,8 @@ class Tokenizer:
         return [i for i in ids if i is not None]
 
     def decode(self, ids: Iterable[int]) -> str:
-        """Ids (blanks already removed) -> text."""
-        symbols = [self.symbols[i] for i in ids if i != 0]
+        """Ids -> text; blanks and sentence symbols are dropped."""
+        symbols = [self.symbols[i] for i in ids if i != 0 and i != self.eos_id]
         if self.kind == "char":
             return " ".join("".join(symbols).replace(SPACE, " ").split())
         return " ".join(symbols)
@@ -97,6 +113,6 @@ def build_tokenizer(kind: str, texts: Iterable[str], min_count: int = 1,
     if kind == "char":
         letters = set("abcdefghijklmnopqrstuvwxyz'") | set(counts)
         letters.discard(SPACE)
-        return Tokenizer("char", (BLANK, SPACE, *sorted(letters)))
+        return Tokenizer("char", (BLANK, SPACE, *sorted(letters), EOS))
     words = sorted(w for w, n in counts.items() if n >= min_count)
-    return Tokenizer("word", (BLANK, UNK, *words))
+    return Tokenizer("word", (BLANK, UNK, *words, EOS))
