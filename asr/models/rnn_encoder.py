@@ -14,13 +14,15 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+from asr.models.jordan import JordanRNN
+
+CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN, "jordan": JordanRNN}
 
 
 @dataclass(frozen=True)
 class EncoderConfig:
     input_dim: int = 80
-    cell: str = "lstm"  # "lstm", "gru" or "rnn" (Elman, tanh)
+    cell: str = "lstm"  # "lstm", "gru", "rnn" (Elman, tanh) or "jordan" (feeds back its output; jordan.py)
     hidden: int = 320  # units per direction
     layers: int = 4
     bidirectional: bool = True

@@ -1,0 +1,132 @@
+"""Listen-Attend-Spell and joint CTC/attention: one encoder, an attention decoder, an optional CTC head.
+
+The loss is ``λ·CTC + (1-λ)·attention`` with λ = ``ctc_weight`` (Kim, Hori and Watanabe 2017):
+λ = 0 is a pure Listen-Attend-Spell model (no CTC head is built), 0 < λ < 1 the joint model,
+whose CTC head keeps the attention monotonic during training and scores prefixes in the joint
+beam search. Both losses are per output token, so λ weighs like against like.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import torch
+from torch import nn
+
+from asr.models.ctc_model import ctc_loss, output_lengths
+from asr.models.rnn_encoder import EncoderConfig, RNNEncoder
+from asr.models.speller import Speller, SpellerConfig, SpellerState
+
+
+@dataclass(frozen=True)
+class AttentionModelConfig:
+    encoder: EncoderConfig = field(default_factory=EncoderConfig)
+    vocab_size: int = 0  # set from the tokenizer when the model is built
+    eos_id: int = -1  # the tokenizer's <sos/eos>: the speller starts from it and ends with it
+    blank_id: int = 0
+    ctc_weight: float = 0.0  # λ in λ·CTC + (1-λ)·attention; 0 = LAS without a CTC head
+    attention: str = "location"  # "dot", "additive" or "location"
+    attention_dim: int = 256
+    decoder_hidden: int = 320
+    decoder_layers: int = 1
+    embed_dim: int = 128
+    decoder_dropout: float = 0.1
+    label_smoothing: float = 0.1
+    sampling_prob: float = 0.0  # scheduled sampling: chance of feeding the speller its own last prediction
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> AttentionModelConfig:
+        return cls(**{**d, "encoder": EncoderConfig(**d["encoder"])})
+
+
+class AttentionModel(nn.Module):
+    """encode(feats (B, T, F), feat_lens (B,)) -> (frames (B, T', E), lengths (B,)); the speller decodes them."""
+
+    def __init__(self, cfg: AttentionModelConfig):
+        super().__init__()
+        if cfg.vocab_size < 3:
+            raise ValueError("vocab_size must count the blank, <sos/eos> and at least one token")
+        if not 0 <= cfg.eos_id < cfg.vocab_size:
+            raise ValueError("an attention model needs a tokenizer with a <sos/eos> symbol")
+        if not 0.0 <= cfg.ctc_weight <= 1.0:
+            raise ValueError(f"model.ctc_weight must be between 0 and 1, not {cfg.ctc_weight}")
+        self.cfg = cfg
+        self.encoder = RNNEncoder(cfg.encoder)
+        dim = cfg.encoder.output_dim
+        self.ctc_head = nn.Linear(dim, cfg.vocab_size) if cfg.ctc_weight > 0 else None
+        self.speller = Speller(SpellerConfig(
+            vocab_size=cfg.vocab_size, encoder_dim=dim, embed_dim=cfg.embed_dim, hidden=cfg.decoder_hidden,
+            layers=cfg.decoder_layers, attention=cfg.attention, attention_dim=cfg.attention_dim,
+            dropout=cfg.decoder_dropout))
+        self.dropout = nn.Dropout(cfg.encoder.dropout)
+
+    @property
+    def kind(self) -> str:
+        return "joint" if self.ctc_head is not None else "las"
+
+    def encode(self, feats: torch.Tensor, feat_lens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.encoder(feats, feat_lens)
+
+    def ctc_log_probs(self, enc: torch.Tensor) -> torch.Tensor | None:
+        """enc (B, T', E) -> CTC log-probs (B, T', V), or None for a model without a CTC head."""
+        if self.ctc_head is None:
+            return None
+        return self.ctc_head(self.dropout(enc)).log_softmax(dim=-1)
+
+    def decoder_state(self, enc: torch.Tensor, enc_lens: torch.Tensor) -> SpellerState:
+        return self.speller.init_state(enc, enc_lens)
+
+    def decoder_step(self, tokens: torch.Tensor, state: SpellerState) -> tuple[torch.Tensor, SpellerState]:
+        """tokens (N,) -> (log-probs of the next token (N, V), next state)."""
+        return self.speller.step(tokens, state)
+
+    def output_lengths(self, feat_lens: torch.Tensor) -> torch.Tensor:
+        return output_lengths(self.cfg.encoder, feat_lens)
+
+    def _speller_io(self, targets: torch.Tensor, target_lens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Padded targets (B, S) -> speller inputs (B, S+1): sos y_1..y_S, and outputs (B, S+1): y_1..y_S eos.
+
+        Padding (any negative id) stays in the outputs, where cross-entropy ignores it; in the inputs it
+        becomes eos, which only ever feeds steps whose outputs are ignored.
+        """
+        eos = self.cfg.eos_id
+        batch = targets.size(0)
+        column = targets.new_full((batch, 1), eos)
+        inputs = torch.cat([column, targets.masked_fill(targets < 0, eos)], dim=1)
+        outputs = torch.cat([targets, targets.new_full((batch, 1), -1)], dim=1)
+        outputs[torch.arange(batch), target_lens] = eos
+        return inputs, outputs
+
+    def attention_loss(self, enc: torch.Tensor, enc_lens: torch.Tensor, targets: torch.Tensor,
+                       target_lens: torch.Tensor) -> torch.Tensor:
+        """Label-smoothed cross-entropy per output token (eos included)."""
+        inputs, outputs = self._speller_io(targets, target_lens)
+        sampling = self.cfg.sampling_prob if self.training else 0.0
+        logits, _ = self.speller(enc, enc_lens, inputs, sampling)
+        return nn.functional.cross_entropy(logits.flatten(0, 1), outputs.flatten(), ignore_index=-1,
+                                           label_smoothing=self.cfg.label_smoothing)
+
+    def loss(self, feats: torch.Tensor, feat_lens: torch.Tensor, targets: torch.Tensor,
+             target_lens: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """λ·CTC + (1-λ)·attention, and the parts by name (for logging)."""
+        enc, enc_lens = self.encode(feats, feat_lens)
+        parts = {"att": self.attention_loss(enc, enc_lens, targets, target_lens)}
+        if self.ctc_head is not None:
+            parts["ctc"] = ctc_loss(self.ctc_log_probs(enc), enc_lens, targets, target_lens, self.cfg.blank_id)
+            total = self.cfg.ctc_weight * parts["ctc"] + (1 - self.cfg.ctc_weight) * parts["att"]
+        else:
+            total = parts["att"]
+        return total, parts
+
+    def attention_weights(self, enc: torch.Tensor, enc_lens: torch.Tensor, tokens: list[list[int]]) -> list[torch.Tensor]:
+        """Where the speller looks while it spells each hypothesis: one (len + 1, T_b) matrix per utterance."""
+        lens = torch.tensor([len(t) for t in tokens], device=enc.device)
+        padded = torch.full((len(tokens), max(1, int(lens.max()))), -1, dtype=torch.long, device=enc.device)
+        for b, t in enumerate(tokens):
+            padded[b, :len(t)] = torch.tensor(t, dtype=torch.long)
+        inputs, _ = self._speller_io(padded, lens)
+        _, weights = self.speller(enc, enc_lens, inputs)
+        return [weights[b, :n + 1, :enc_lens[b]].cpu() for b, n in enumerate(lens.tolist())]
