@@ -1,0 +1,46 @@
+"""The one frozen options object every decoder reads: method, beam, score weights and LM."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+METHODS = ("greedy", "beam")
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """How to turn a model's scores into token ids.
+
+    method       : "greedy" (best token per step) or "beam"
+    beam         : hypotheses kept per utterance
+    ctc_weight   : joint CTC/attention search: weight of CTC prefix scores (1 - it for attention).
+                   None means the model kind's default (1 for CTC models, 0 for LAS, 0.3 for joint).
+    lm           : language model file: our LSTM LM (`asr lm train`), or a KenLM .arpa / .bin
+                   (CTC beam search only)
+    lm_weight    : shallow-fusion weight of the language model's log-probability
+    length_bonus : added to a hypothesis' score per output token (offsets the LM's and attention's
+                   preference for short outputs)
+    length_norm  : attention / joint search: rank finished hypotheses by score per token
+    max_len_ratio: attention / joint search: at most this many output tokens per encoder frame
+    lexicon      : CTC beam search: a lexicon file (word, then its tokens) restricting the words
+    """
+
+    method: str = "greedy"
+    beam: int = 10
+    ctc_weight: float | None = None
+    lm: str | None = None
+    lm_weight: float = 0.0
+    length_bonus: float = 0.0
+    length_norm: bool = True
+    max_len_ratio: float = 1.0
+    lexicon: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"decoding method must be one of {', '.join(METHODS)}, not {self.method!r}")
+        if self.beam < 1:
+            raise ValueError(f"beam must be at least 1, not {self.beam}")
+        if self.ctc_weight is not None and not 0.0 <= self.ctc_weight <= 1.0:
+            raise ValueError(f"ctc weight must be between 0 and 1, not {self.ctc_weight}")
+        if self.max_len_ratio <= 0:
+            raise ValueError(f"max_len_ratio must be positive, not {self.max_len_ratio}")
