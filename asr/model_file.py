@@ -1,6 +1,10 @@
-"""A trained model as one self-contained file: weights, model config, tokenizer, feature settings
-and normalisation statistics. Loading uses ``torch.load(weights_only=True)``, which only rebuilds
-tensors and plain containers, so opening a model file never runs code from it.
+"""A trained model as one self-contained file: its kind, weights, model config, tokenizer and, for
+acoustic models, feature settings and normalisation statistics.
+
+Loading uses ``torch.load(weights_only=True)``, which only rebuilds tensors and plain containers,
+so opening a model file never runs code from it. The model is rebuilt from its kind and config
+through one table (`asr.models.kinds`). Files written before kinds existed (format
+``asr-ctc-model/1``) load as CTC models.
 """
 
 from __future__ import annotations
@@ -11,36 +15,44 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from torch import nn
 
 from asr.errors import UserError
 from asr.features.frontend import FeatureConfig
 from asr.features.pipeline import FeaturePipeline
-from asr.models.ctc_model import CTCModel, CTCModelConfig
+from asr.models.kinds import build_model
 from asr.text.tokenizer import AnyTokenizer, tokenizer_from_dict
 
-FORMAT = "asr-ctc-model/1"
+FORMAT = "asr-model/2"
+FORMAT_V1 = "asr-ctc-model/1"  # CTC only, no kind recorded
 
 
 @dataclass
 class LoadedModel:
-    model: CTCModel
-    features: FeaturePipeline
+    model: nn.Module
+    features: FeaturePipeline | None  # None for a language model
     tokenizer: AnyTokenizer
     info: dict  # training config, data sizes and final metrics, for people to read
 
+    @property
+    def kind(self) -> str:
+        return self.model.kind
 
-def save_model_file(path: str | Path, model: CTCModel, features: FeaturePipeline, tokenizer: AnyTokenizer,
+
+def save_model_file(path: str | Path, model: nn.Module, features: FeaturePipeline | None, tokenizer: AnyTokenizer,
                     info: dict | None = None) -> None:
     """Write the model file atomically (a crash mid-write never leaves a truncated model)."""
     payload = {
         "format": FORMAT,
+        "kind": model.kind,
         "model_config": model.cfg.to_dict(),
         "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-        "features": dataclasses.asdict(features.cfg),
-        "cmvn": {"mean": features.mean.detach().cpu(), "std": features.std.detach().cpu()},
         "tokenizer": tokenizer.to_dict(),
         "info": info or {},
     }
+    if features is not None:
+        payload["features"] = dataclasses.asdict(features.cfg)
+        payload["cmvn"] = {"mean": features.mean.detach().cpu(), "std": features.std.detach().cpu()}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
@@ -57,10 +69,17 @@ def load_model_file(path: str | Path, device: str | torch.device = "cpu") -> Loa
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # a truncated, foreign or tampered file: one line, not a traceback
         raise UserError(f"{path}: not a readable model file ({type(err).__name__})") from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+    if not isinstance(payload, dict) or payload.get("format") not in (FORMAT, FORMAT_V1):
         raise UserError(f"{path}: not an asr model file (expected format {FORMAT})")
-    model = CTCModel(CTCModelConfig.from_dict(payload["model_config"]))
+    kind = payload.get("kind", "ctc")
+    try:
+        model = build_model(kind, payload["model_config"])
+    except ValueError as err:  # a kind this version does not know
+        raise UserError(f"{path}: {err}") from None
     model.load_state_dict(payload["state_dict"])
-    features = FeaturePipeline(FeatureConfig(**payload["features"]), payload["cmvn"]["mean"], payload["cmvn"]["std"])
+    features = None
+    if "features" in payload:
+        features = FeaturePipeline(FeatureConfig(**payload["features"]), payload["cmvn"]["mean"],
+                                   payload["cmvn"]["std"]).to(device).eval()
     tokenizer = tokenizer_from_dict(payload["tokenizer"])
-    return LoadedModel(model.to(device).eval(), features.to(device).eval(), tokenizer, payload.get("info", {}))
+    return LoadedModel(model.to(device).eval(), features, tokenizer, payload.get("info", {}))

@@ -1,40 +1,161 @@
-"""Waveforms in, text out: batched inference with a loaded model."""
+"""Waveforms in, text out: the one entry point from a trained model to transcripts.
+
+`TokenDecoder` routes a model's outputs to the decoding functions of `asr.decoding` as one
+`DecodeOptions` says (greedy or beam; CTC, attention or joint scores; a language model), with
+defaults that follow the model's kind. `asr evaluate`, `asr transcribe` and validation during
+training all decode through it.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from pathlib import Path
+from typing import NamedTuple
 
 import torch
 
+from asr.decoding.beam_search import beam_search
+from asr.decoding.ctc_beam import CTCBeamSearch
 from asr.decoding.ctc_greedy import ctc_greedy
-from asr.model_file import LoadedModel
+from asr.decoding.options import DecodeOptions
+from asr.errors import UserError
+from asr.model_file import LoadedModel, load_model_file
+from asr.text.tokenizer import AnyTokenizer
+
+KENLM_SUFFIXES = (".arpa", ".bin", ".binary", ".klm")
+
+
+class Transcript(NamedTuple):
+    text: str
+    ids: list[int]  # the decoded token ids
+    attention: torch.Tensor | None  # (len(ids) + 1, encoder frames) for attention models when asked for
+
+
+def default_options(model: torch.nn.Module) -> DecodeOptions:
+    """What a model kind decodes with when the user says nothing: CTC greedy; attention beam search
+    with the joint model's own training CTC weight."""
+    if model.kind == "ctc":
+        return DecodeOptions(method="greedy", ctc_weight=1.0)
+    return DecodeOptions(method="beam", beam=10, ctc_weight=getattr(model.cfg, "ctc_weight", 0.0))
+
+
+def options_for(model: torch.nn.Module, **given) -> DecodeOptions:
+    """The kind's defaults with what the user gave (None values are left to the defaults)."""
+    try:
+        return dataclasses.replace(default_options(model), **{k: v for k, v in given.items() if v is not None})
+    except ValueError as err:
+        raise UserError(str(err)) from None
+
+
+class TokenDecoder:
+    """Feature batches -> token ids, as `options` say. Built once: it loads the LM and sets up the searches."""
+
+    def __init__(self, model: torch.nn.Module, tokenizer: AnyTokenizer, options: DecodeOptions):
+        self.model, self.tokenizer = model, tokenizer
+        ctc_weight = 1.0 if model.kind == "ctc" else options.ctc_weight
+        if ctc_weight is None:
+            ctc_weight = default_options(model).ctc_weight
+        if ctc_weight > 0 and model.kind == "las":
+            raise UserError("a LAS model has no CTC head: use --ctc-weight 0 (or train a joint model)")
+        self.options = dataclasses.replace(options, ctc_weight=ctc_weight)
+        self.lm_step, kenlm = self._language_model(options.lm)
+        self.ctc_only = ctc_weight == 1.0
+        if (kenlm or options.lexicon) and not (self.ctc_only and options.method == "beam"):
+            raise UserError("a KenLM file or a lexicon works with CTC beam search only (--decode beam, --ctc-weight 1)")
+        if options.lm and options.method == "greedy":
+            raise UserError("a language model needs --decode beam")
+        self.ctc_beam = None
+        if self.ctc_only and options.method == "beam":
+            self.ctc_beam = CTCBeamSearch(tokenizer.symbols, blank=tokenizer.blank_id, eos=tokenizer.eos_id,
+                                          beam=options.beam, lexicon=options.lexicon, kenlm=kenlm, lm=self.lm_step,
+                                          lm_weight=options.lm_weight, length_bonus=options.length_bonus)
+
+    def _language_model(self, path: str | None):
+        """(LSTM LM step function or None, KenLM path or None) for --lm PATH."""
+        if not path:
+            return None, None
+        if Path(path).suffix in KENLM_SUFFIXES:
+            if not Path(path).is_file():
+                raise UserError(f"language model not found: {path}")
+            return None, path
+        lm = load_model_file(path, next(self.model.parameters()).device)
+        if lm.kind != "lstm_lm":
+            raise UserError(f"{path} is a {lm.kind} model, not a language model (asr lm train)")
+        if lm.tokenizer.symbols != self.tokenizer.symbols:
+            raise UserError(f"{path} was trained over other tokens than the model's (train it with --tokenizer MODEL)")
+        return lm.model.step, None
+
+    @torch.inference_mode()
+    def __call__(self, feats: torch.Tensor, feat_lens: torch.Tensor,
+                 attention: bool = False) -> tuple[list[list[int]], list[torch.Tensor] | None]:
+        """feats (B, T, F), feat_lens (B,) -> token ids per utterance, and with `attention` (attention
+        models) the speller's weights over the encoder frames while it spells each result."""
+        opts = self.options
+        enc, enc_lens = self.model.encode(feats, feat_lens)
+        ctc = self.model.ctc_log_probs(enc) if opts.ctc_weight > 0 else None
+        if opts.method == "greedy" and ctc is not None:
+            ids = ctc_greedy(ctc, enc_lens, self.tokenizer.blank_id)
+        elif self.ctc_beam is not None:
+            ids = self.ctc_beam(ctc, enc_lens)
+        else:
+            max_lens = (enc_lens.float() * opts.max_len_ratio).ceil().clamp_min(1).long()
+            ids = beam_search(
+                batch=len(feats), vocab=len(self.tokenizer), sos=self.tokenizer.eos_id, eos=self.tokenizer.eos_id,
+                max_lens=max_lens, beam=1 if opts.method == "greedy" else opts.beam,
+                decoder=self.model.decoder_step, decoder_state=self.model.decoder_state(enc, enc_lens),
+                ctc_log_probs=ctc, ctc_lens=enc_lens, ctc_weight=opts.ctc_weight, blank=self.tokenizer.blank_id,
+                lm=self.lm_step, lm_weight=opts.lm_weight, length_bonus=opts.length_bonus,
+                length_norm=opts.length_norm)
+        weights = None
+        if attention and self.model.kind != "ctc":
+            weights = self.model.attention_weights(enc, enc_lens, ids)
+        return ids, weights
+
+
+def length_batches(lengths: Sequence[int], max_total: float, max_size: int) -> list[list[int]]:
+    """Indices in order of length, cut into batches whose padded total (n x longest) stays within max_total."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    batches, start = [], 0
+    while start < len(order):
+        end = start + 1
+        while (end < len(order) and end - start < max_size
+               and lengths[order[end]] * (end - start + 1) <= max_total):
+            end += 1
+        batches.append(order[start:end])
+        start = end
+    return batches
+
+
+def transcribe_waves(loaded: LoadedModel, waves: Sequence[torch.Tensor], decoder: TokenDecoder | None = None,
+                     max_batch_seconds: float = 200.0, max_batch_size: int = 32) -> list[str]:
+    """Transcripts of 1-D waveforms at the model's sample rate, in input order (default decoding of the
+    model's kind unless a `decoder` is given)."""
+    return [t.text for t in decode_waves(loaded, waves, decoder, max_batch_seconds, max_batch_size)]
 
 
 @torch.inference_mode()
-def transcribe_waves(loaded: LoadedModel, waves: Sequence[torch.Tensor], max_batch_seconds: float = 200.0,
-                     max_batch_size: int = 32) -> list[str]:
-    """Greedy CTC transcripts for 1-D waveforms at the model's sample rate, in input order.
+def decode_waves(loaded: LoadedModel, waves: Sequence[torch.Tensor], decoder: TokenDecoder | None = None,
+                 max_batch_seconds: float = 200.0, max_batch_size: int = 32,
+                 attention: bool = False) -> list[Transcript]:
+    """Transcripts of 1-D waveforms, in input order, with their token ids and (with `attention`, for
+    attention models) the speller's attention weights.
 
     Waves are batched in order of length so that padding stays small; the encoder ignores
     padding, so a transcript does not depend on which other files share its batch.
     """
-    sample_rate = loaded.features.cfg.sample_rate
+    decoder = decoder or TokenDecoder(loaded.model, loaded.tokenizer, default_options(loaded.model))
     device = next(loaded.model.parameters()).device
-    order = sorted(range(len(waves)), key=lambda i: len(waves[i]))
-    texts: list[str] = [""] * len(waves)
-    start = 0
-    while start < len(order):
-        # grow the batch while the padded total (n x longest) stays within budget
-        end = start + 1
-        while (end < len(order) and end - start < max_batch_size
-               and len(waves[order[end]]) * (end - start + 1) <= max_batch_seconds * sample_rate):
-            end += 1
-        batch = [waves[i] for i in order[start:end]]
-        lens = torch.tensor([len(w) for w in batch], device=device)
-        padded = torch.nn.utils.rnn.pad_sequence(list(batch), batch_first=True).to(device)
+    results: list[Transcript | None] = [None] * len(waves)
+    max_total = max_batch_seconds * loaded.features.cfg.sample_rate
+    for batch in length_batches([len(w) for w in waves], max_total, max_batch_size):
+        lens = torch.tensor([len(waves[i]) for i in batch], device=device)
+        padded = torch.nn.utils.rnn.pad_sequence([waves[i] for i in batch], batch_first=True).to(device)
         feats, feat_lens = loaded.features(padded, lens)
-        log_probs, out_lens = loaded.model(feats, feat_lens)
-        for i, ids in zip(order[start:end], ctc_greedy(log_probs, out_lens, loaded.tokenizer.blank_id)):
-            texts[i] = loaded.tokenizer.decode(ids)
-        start = end
-    return texts
+        ids, batch_weights = decoder(feats, feat_lens, attention)
+        for k, i in enumerate(batch):
+            results[i] = Transcript(loaded.tokenizer.decode(ids[k]), ids[k],
+                                    batch_weights[k] if batch_weights is not None else None)
+    return results
+
+

@@ -22,7 +22,7 @@ from lightning.pytorch.callbacks import Callback
 from asr.features.specaugment import spec_augment
 from asr.models.ctc_model import ctc_loss
 from asr.training.config import load_config
-from asr.training.ctc_task import warmup_cosine
+from asr.training.task import warmup_cosine
 from asr.training.fit import build_setup, make_datamodule, make_task
 
 
@@ -54,7 +54,7 @@ def bench_lightning(cfg, setup, steps: int, warmup: int) -> float:
 def bench_plain(cfg, setup, steps: int, warmup: int) -> float:
     features, model = setup.features, setup.model
     model.train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.train.lr, fused=True)  # as CTCTask
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.train.lr, fused=True)  # as SpeechTask
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: warmup_cosine(s, cfg.train.warmup_steps, steps, cfg.train.final_lr_ratio))
     loader = make_datamodule(cfg, setup).train_dataloader()

@@ -1,17 +1,28 @@
-"""The model file: every tokenizer kind survives the weights-only round trip with the weights."""
+"""The model file: every model kind and tokenizer kind survives the weights-only round trip, and a
+file written before model kinds existed still loads and transcribes as it did."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import pytest
 import torch
 
+from asr.cli.main import main
+from asr.data.audio import load_audio
 from asr.features.frontend import FeatureConfig
 from asr.features.pipeline import FeaturePipeline
 from asr.model_file import load_model_file, save_model_file
+from asr.models.attention_model import AttentionModel, AttentionModelConfig
 from asr.models.ctc_model import CTCModel, CTCModelConfig
+from asr.models.lstm_lm import LSTMLM, LSTMLMConfig
 from asr.models.rnn_encoder import EncoderConfig
 from asr.synth.sentences import generate_sentences
 from asr.text.tokenizer import build_tokenizer
+from asr.transcription import transcribe_waves
+
+V1_ASSETS = Path(__file__).parent / "assets" / "v1_model"
 
 
 @pytest.mark.parametrize("kind", ["char", "word", "unigram"])
@@ -34,3 +45,47 @@ def test_model_file_round_trip(kind: str, tmp_path) -> None:
     torch.testing.assert_close(got, expected)
     assert torch.equal(got_lens, expected_lens)
     torch.testing.assert_close(loaded.features.mean, features.mean)
+
+
+@pytest.mark.parametrize("ctc_weight", [0.0, 0.4])
+def test_attention_and_language_model_files_round_trip(ctc_weight: float, tmp_path) -> None:
+    tokenizer = build_tokenizer("char", generate_sentences(100, seed="model-file"))
+    features = FeaturePipeline(FeatureConfig(n_mels=40), torch.randn(40), torch.rand(40) + 0.5)
+    model = AttentionModel(AttentionModelConfig(
+        EncoderConfig(input_dim=40, hidden=16, layers=1, stack=4, cell="jordan"), vocab_size=len(tokenizer),
+        eos_id=tokenizer.eos_id, ctc_weight=ctc_weight, attention="additive", decoder_hidden=12,
+        attention_dim=8, embed_dim=6)).eval()
+    save_model_file(tmp_path / "model.pt", model, features, tokenizer)
+    loaded = load_model_file(tmp_path / "model.pt")
+    assert loaded.kind == ("joint" if ctc_weight else "las") and loaded.model.cfg == model.cfg
+    feats, lens = torch.randn(2, 50, 40), torch.tensor([50, 31])
+    with torch.no_grad():
+        targets, target_lens = torch.tensor([[3, 4, 5], [6, -1, -1]]), torch.tensor([3, 1])
+        torch.testing.assert_close(loaded.model.loss(feats, lens, targets, target_lens)[0],
+                                   model.loss(feats, lens, targets, target_lens)[0])
+
+    lm = LSTMLM(LSTMLMConfig(vocab_size=len(tokenizer), eos_id=tokenizer.eos_id, hidden=8, embed_dim=4)).eval()
+    save_model_file(tmp_path / "lm.pt", lm, None, tokenizer, {"note": "lm"})
+    loaded_lm = load_model_file(tmp_path / "lm.pt")
+    assert loaded_lm.kind == "lstm_lm" and loaded_lm.features is None and loaded_lm.info == {"note": "lm"}
+    tokens = torch.tensor([[tokenizer.eos_id, 5, 6]])
+    with torch.no_grad():
+        torch.testing.assert_close(loaded_lm.model(tokens)[0], lm(tokens)[0])
+
+
+def test_a_model_file_written_before_model_kinds_loads_and_transcribes_as_before(capsys) -> None:
+    """tests/assets/v1_model: a small digit CTC model saved by the code before this format (asr-ctc-model/1,
+    no kind, no sentence symbol), eight FSDD recordings (CC BY-SA 4.0) and what that code transcribed."""
+    path = V1_ASSETS / "digits_v1.pt"
+    assert torch.load(path, weights_only=True)["format"] == "asr-ctc-model/1"
+    expected = json.loads((V1_ASSETS / "transcripts_v1.json").read_text())
+    loaded = load_model_file(path)
+    assert loaded.kind == "ctc" and loaded.tokenizer.eos_id is None
+    waves = [load_audio(V1_ASSETS / name, loaded.features.cfg.sample_rate) for name in expected]
+    assert transcribe_waves(loaded, waves) == list(expected.values())
+    # and through the command line, with beam search as well
+    files = [str(V1_ASSETS / name) for name in expected]
+    for extra in ([], ["--decode", "beam", "--beam", "4"]):
+        assert main(["transcribe", "--model", str(path), *extra, *files]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert [line.split("\t")[1] if "\t" in line else "" for line in lines] == list(expected.values())

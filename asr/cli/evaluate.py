@@ -1,26 +1,32 @@
-"""Score a trained model on a manifest: WER and CER (jiwer), greedy CTC decoding.
+"""Score a trained model on a manifest: WER and CER (jiwer), and the decoding real-time factor.
 
   asr evaluate --model exp/mini/model.pt data/test.jsonl [--out exp/mini/test_hyps.jsonl]
+  asr evaluate --model exp/joint/model.pt data/test.jsonl --decode beam --lm exp/lm/lm.pt --lm-weight 0.3
+  asr evaluate --model exp/las/model.pt data/test.jsonl --plot-attention exp/las/attention
 
 Writes one JSON line per utterance {"id", "ref", "hyp", "wer", "cer"} (default: next to the
-model, named after the manifest) and prints corpus-level WER and CER.
+model, named after the manifest) and prints corpus-level WER and CER and the real-time factor
+(decoding seconds per second of audio, audio reading excluded). --plot-attention DIR writes one
+attention-alignment PNG per utterance (attention models).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
+import time
 from pathlib import Path
 
 from tqdm import tqdm
 
+from asr.cli.decode_options import add_decode_arguments, decoder_from_args
 from asr.data.audio import load_audio
 from asr.data.manifest import read_manifest
 from asr.errors import UserError
 from asr.model_file import load_model_file
 from asr.scoring import error_rates
 from asr.text.normalize import normalize_text
-from asr.transcription import transcribe_waves
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,23 +35,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", help="per-utterance hypotheses (JSON lines); default MODEL_DIR/hyps_MANIFEST.jsonl")
     parser.add_argument("--device", default="cpu", help="torch device, e.g. cuda (default: cpu)")
     parser.add_argument("--chunk", type=int, default=200, help="utterances read and decoded at a time")
+    parser.add_argument("--plot-attention", metavar="DIR", help="attention models: one alignment PNG per utterance")
+    add_decode_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     if not Path(args.manifest).is_file():
         raise UserError(f"manifest not found: {args.manifest}")
     loaded = load_model_file(args.model, args.device)
+    if loaded.features is None:
+        raise UserError(f"{args.model} is a {loaded.kind} model: it cannot transcribe audio")
+    if args.plot_attention and loaded.kind == "ctc":
+        raise UserError("--plot-attention needs an attention model (las or joint); this one is ctc")
+    decoder = decoder_from_args(loaded, args)
     utterances = read_manifest(args.manifest)
     if not utterances:
         raise UserError(f"manifest is empty: {args.manifest}")
+    from asr.training.plots import plot_attention
+    from asr.transcription import decode_waves
+
     out = Path(args.out) if args.out else Path(args.model).parent / f"hyps_{Path(args.manifest).stem}.jsonl"
-    refs, hyps = [], []
+    refs, hyps, decoding_seconds, audio_seconds = [], [], 0.0, 0.0
+    sample_rate = loaded.features.cfg.sample_rate
     with tqdm(total=len(utterances), desc="decoding", unit="utt") as bar:
         for start in range(0, len(utterances), args.chunk):
             chunk = utterances[start:start + args.chunk]
-            waves = [load_audio(u.audio, loaded.features.cfg.sample_rate) for u in chunk]
-            hyps += transcribe_waves(loaded, waves)
+            waves = [load_audio(u.audio, sample_rate) for u in chunk]
+            began = time.perf_counter()
+            results = decode_waves(loaded, waves, decoder, attention=bool(args.plot_attention))
+            decoding_seconds += time.perf_counter() - began
+            audio_seconds += sum(len(w) for w in waves) / sample_rate
+            hyps += [r.text for r in results]
             refs += [normalize_text(u.text) for u in chunk]
+            if args.plot_attention:
+                _plot(plot_attention, chunk, results, loaded.tokenizer.symbols, Path(args.plot_attention))
             bar.update(len(chunk))
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w") as f:
@@ -54,5 +77,15 @@ def run(args: argparse.Namespace) -> int:
             f.write(json.dumps({"id": utt.id, "ref": ref, "hyp": hyp, **rates}) + "\n")
     rates = error_rates(refs, hyps)
     print(f"{Path(args.manifest).name}: {len(refs)} utterances  WER {100 * rates['wer']:.2f}%  "
-          f"CER {100 * rates['cer']:.2f}%  (hypotheses in {out})")
+          f"CER {100 * rates['cer']:.2f}%  RTF {decoding_seconds / max(audio_seconds, 1e-9):.4f}  "
+          f"(hypotheses in {out})")
     return 0
+
+
+def _plot(plot_attention, utterances, results, symbols, folder: Path) -> None:
+    """One PNG per utterance, named after its id; rows are the hypothesis' tokens and the end symbol."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for utt, result in zip(utterances, results):
+        tokens = [symbols[i] for i in result.ids] + ["<eos>"]
+        name = re.sub(r"[^\w.-]", "_", utt.id)
+        plot_attention(result.attention, tokens, f"{utt.id}: {result.text}", folder / f"{name}.png")

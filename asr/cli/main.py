@@ -15,6 +15,7 @@ SUBCOMMANDS = {
     "train": "Train a model from manifests and a YAML config.",
     "evaluate": "Score a trained model on a manifest (WER, CER).",
     "transcribe": "Transcribe audio files with a trained model.",
+    "lm": "Train a language model on text, for beam search (asr lm train ...).",
 }
 
 
@@ -36,8 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    # Only `train` takes free-form `--section.key value` overrides.
-    if extra and args.command != "train":
+    # Only commands that read a config (train, lm) take free-form `--section.key value` overrides.
+    if extra and not getattr(args._module, "TAKES_OVERRIDES", False):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.overrides = extra
     try:

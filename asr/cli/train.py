@@ -2,9 +2,11 @@
 
   asr train --config recipes/mini/conf.yaml --out exp/mini
   asr train --config conf.yaml --model.hidden 256 --train.max_epochs 10 --out exp/small
+  asr train --config recipes/mini/conf.yaml --config recipes/mini/conf_joint.yaml --out exp/joint
 
 Any setting of the config can be overridden as --section.key VALUE (sections: data, features,
-specaugment, tokenizer, model, train). Leaves OUT/model.pt (the self-contained model that
+specaugment, tokenizer, model, train). model.kind chooses the model: ctc (default), las
+(Listen-Attend-Spell) or joint (CTC/attention, loss weighted by model.ctc_weight). Leaves OUT/model.pt (the self-contained model that
 `asr transcribe` and `asr evaluate` load), OUT/learning_curve.png, CSV and TensorBoard logs in
 OUT/logs and checkpoints in OUT/checkpoints. Running again with the same --out resumes from
 the last checkpoint.
@@ -16,9 +18,12 @@ import argparse
 
 from asr.training.config import load_config
 
+TAKES_OVERRIDES = True  # --section.key VALUE settings
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", help="YAML file listing what differs from the defaults")
+    parser.add_argument("--config", action="append",
+                        help="YAML file listing what differs from the defaults; repeat it to layer a file over the one before")
     parser.add_argument("--out", required=True, help="experiment folder (created; resumed if it has checkpoints)")
 
 

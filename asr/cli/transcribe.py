@@ -1,6 +1,7 @@
 """Transcribe audio files with a trained model.
 
   asr transcribe --model exp/mini/model.pt a.wav b.flac c.ogg
+  asr transcribe --model exp/joint/model.pt --decode beam --beam 10 --lm exp/lm/lm.pt --lm-weight 0.3 a.wav
 
 Prints "path<TAB>transcript" per file (or JSON lines with --json). Any sample rate and channel
 count is accepted: audio is downmixed and resampled to the model's rate. A file that cannot be
@@ -13,6 +14,7 @@ import argparse
 import json
 import sys
 
+from asr.cli.decode_options import add_decode_arguments, decoder_from_args
 from asr.data.audio import load_audio
 from asr.errors import UserError
 from asr.model_file import load_model_file
@@ -23,10 +25,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="audio files (wav, flac, ogg, ...)")
     parser.add_argument("--json", action="store_true", help='print {"path", "text"} JSON lines')
     parser.add_argument("--device", default="cpu", help="torch device, e.g. cuda (default: cpu)")
+    add_decode_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     loaded = load_model_file(args.model, args.device)
+    if loaded.features is None:
+        raise UserError(f"{args.model} is a {loaded.kind} model: it cannot transcribe audio")
+    decoder = decoder_from_args(loaded, args)
     sample_rate = loaded.features.cfg.sample_rate
     good, waves, failed = [], [], 0
     for path in args.files:
@@ -38,6 +44,6 @@ def run(args: argparse.Namespace) -> int:
             failed += 1
     from asr.transcription import transcribe_waves
 
-    for path, text in zip(good, transcribe_waves(loaded, waves)):
+    for path, text in zip(good, transcribe_waves(loaded, waves, decoder)):
         print(json.dumps({"path": path, "text": text}) if args.json else f"{path}\t{text}", flush=True)
     return 1 if failed else 0

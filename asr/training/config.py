@@ -18,6 +18,9 @@ import yaml
 from asr.errors import UserError
 from asr.features.frontend import FeatureConfig
 from asr.features.specaugment import SpecAugmentConfig
+from asr.models.attention_model import AttentionModelConfig
+from asr.models.ctc_model import CTCModelConfig
+from asr.models.lstm_lm import LSTMLMConfig
 from asr.models.rnn_encoder import EncoderConfig
 
 
@@ -42,6 +45,66 @@ class TokenizerConfig:
 
 
 @dataclass
+class ModelConfig:
+    """The model: its kind, the RNN encoder, and (las, joint) the attention decoder."""
+
+    kind: str = "ctc"  # "ctc", "las" (attention decoder) or "joint" (CTC head + attention decoder)
+    cell: str = "lstm"  # "lstm", "gru", "rnn" (Elman) or "jordan"
+    hidden: int = 320  # encoder units per direction
+    layers: int = 4
+    bidirectional: bool = True
+    dropout: float = 0.2  # between encoder layers
+    stack: int = 3  # frame stacking: concatenate this many input frames, stride the same (1 = off)
+    pyramid: int = 0  # the first `pyramid` layers are each followed by a 2x time reduction (LAS pBLSTM)
+    ctc_weight: float = 0.3  # joint: λ in λ·CTC + (1-λ)·attention (Kim et al. 2017 found 0.2-0.5 best)
+    attention: str = "location"  # "dot", "additive" or "location" (location-aware)
+    attention_dim: int = 256
+    decoder_hidden: int = 320
+    decoder_layers: int = 1
+    embed_dim: int = 128
+    decoder_dropout: float = 0.1
+    label_smoothing: float = 0.1
+    sampling_prob: float = 0.0  # scheduled sampling: chance of feeding the speller its own last prediction
+
+    def model_config(self, input_dim: int, vocab_size: int, eos_id: int | None) -> CTCModelConfig | AttentionModelConfig:
+        """The frozen config of the model this describes, for features of `input_dim` and a tokenizer."""
+        encoder = EncoderConfig(input_dim=input_dim, cell=self.cell, hidden=self.hidden, layers=self.layers,
+                                bidirectional=self.bidirectional, dropout=self.dropout, stack=self.stack,
+                                pyramid=self.pyramid)
+        if self.kind == "ctc":
+            return CTCModelConfig(encoder=encoder, vocab_size=vocab_size)
+        if self.kind not in ("las", "joint"):
+            raise ValueError(f"model.kind must be ctc, las or joint, not {self.kind!r}")
+        if self.kind == "joint" and not 0 < self.ctc_weight <= 1:
+            raise ValueError(f"a joint model needs 0 < model.ctc_weight <= 1, not {self.ctc_weight}")
+        return AttentionModelConfig(
+            encoder=encoder, vocab_size=vocab_size, eos_id=-1 if eos_id is None else eos_id,
+            ctc_weight=self.ctc_weight if self.kind == "joint" else 0.0, attention=self.attention,
+            attention_dim=self.attention_dim, decoder_hidden=self.decoder_hidden, decoder_layers=self.decoder_layers,
+            embed_dim=self.embed_dim, decoder_dropout=self.decoder_dropout, label_smoothing=self.label_smoothing,
+            sampling_prob=self.sampling_prob)
+
+
+@dataclass
+class LMConfig:
+    """The LSTM language model (`asr lm train`) and how it is trained."""
+
+    embed_dim: int = 256
+    hidden: int = 512
+    layers: int = 2
+    dropout: float = 0.2
+    max_epochs: int = 20
+    max_minutes: float = 0.0  # wall-clock budget; 0 = none
+    lr: float = 2e-3
+    batch_size: int = 64  # sentences
+    dev_fraction: float = 0.05  # sentences held out to pick the best epoch (perplexity)
+
+    def model_config(self, vocab_size: int, eos_id: int | None) -> LSTMLMConfig:
+        return LSTMLMConfig(vocab_size=vocab_size, eos_id=-1 if eos_id is None else eos_id, embed_dim=self.embed_dim,
+                            hidden=self.hidden, layers=self.layers, dropout=self.dropout)
+
+
+@dataclass
 class TrainConfig:
     max_epochs: int = 30
     max_minutes: float = 0.0  # wall-clock budget for fitting (the lr schedule anneals by it too); 0 = none
@@ -63,8 +126,9 @@ class Config:
     features: FeatureConfig = field(default_factory=FeatureConfig)
     specaugment: SpecAugmentConfig = field(default_factory=SpecAugmentConfig)
     tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
-    model: EncoderConfig = field(default_factory=EncoderConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    lm: LMConfig = field(default_factory=LMConfig)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -136,16 +200,21 @@ def _merge(base: dict, update: dict) -> dict:
     return merged
 
 
-def load_config(path: str | Path | None, overrides: list[str] | None = None) -> Config:
-    """Read a YAML config (or none: defaults), apply command-line overrides, return a typed Config."""
+def load_config(paths: str | Path | list[str | Path] | None, overrides: list[str] | None = None) -> Config:
+    """Read YAML configs (none: defaults), each listing what differs from the ones before it, apply
+    command-line overrides, return a typed Config."""
     values: dict[str, Any] = {}
-    if path is not None:
-        path = Path(path)
+    if paths is not None and not isinstance(paths, list):
+        paths = [paths]
+    for path in map(Path, paths or []):
         if not path.is_file():
             raise UserError(f"config file not found: {path}")
         try:
-            values = yaml.safe_load(path.read_text()) or {}
+            layer = yaml.safe_load(path.read_text()) or {}
         except yaml.YAMLError as err:
             raise UserError(f"{path}: not valid YAML ({str(err).splitlines()[0]})") from None
+        if not isinstance(layer, dict):
+            raise UserError(f"{path}: a config is a mapping of sections, not {type(layer).__name__}")
+        values = _merge(values, layer)
     values = _merge(values, parse_overrides(overrides or []))
     return _build(Config, values, "config")

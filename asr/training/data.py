@@ -16,13 +16,13 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 from asr.data.audio import load_audio
 from asr.data.manifest import Utterance
 from asr.text.normalize import normalize_text
-from asr.text.tokenizer import AnyTokenizer
+from asr.text.tokenizer import PAD_ID, AnyTokenizer
 
 
 class Batch(NamedTuple):
     waves: torch.Tensor  # (B, S) float32, zero-padded
     wave_lens: torch.Tensor  # (B,) int64
-    targets: torch.Tensor  # (B, L) int64, zero-padded
+    targets: torch.Tensor  # (B, L) int64, padded with PAD_ID (-1), which every loss ignores
     target_lens: torch.Tensor  # (B,) int64
     ids: list[str]
     texts: list[str]  # normalised transcripts, for scoring
@@ -46,11 +46,12 @@ class FilterCounts:
                 f"{self.label_too_long} with more tokens than output frames, {self.empty_label} with no tokens")
 
 
-def make_examples(utterances: Sequence[Utterance], tokenizer: AnyTokenizer, output_frames, *,
+def make_examples(utterances: Sequence[Utterance], tokenizer: AnyTokenizer, output_frames=None, *,
                   max_duration: float = math.inf) -> tuple[list[Example], FilterCounts]:
-    """Tokenise utterances and drop those CTC cannot learn from, counting each reason.
+    """Tokenise utterances and drop those the model cannot learn from, counting each reason.
 
-    output_frames: callable, duration in seconds -> encoder output frames.
+    output_frames: callable, duration in seconds -> encoder output frames, for models with a CTC loss
+    (which needs a frame per token); None when no such limit applies.
     """
     counts = FilterCounts()
     examples = []
@@ -60,7 +61,7 @@ def make_examples(utterances: Sequence[Utterance], tokenizer: AnyTokenizer, outp
             counts.too_long += 1
         elif not tokens:
             counts.empty_label += 1
-        elif len(tokens) > output_frames(utt.duration):
+        elif output_frames is not None and len(tokens) > output_frames(utt.duration):
             counts.label_too_long += 1
         else:
             examples.append(Example(utt, tokens))
@@ -132,7 +133,7 @@ def collate(items: list[tuple[torch.Tensor, torch.Tensor, str, str]]) -> Batch:
     return Batch(
         torch.nn.utils.rnn.pad_sequence(list(waves), batch_first=True),
         wave_lens,
-        torch.nn.utils.rnn.pad_sequence(list(tokens), batch_first=True),
+        torch.nn.utils.rnn.pad_sequence(list(tokens), batch_first=True, padding_value=PAD_ID),
         target_lens,
         list(ids),
         list(texts),

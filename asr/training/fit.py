@@ -7,7 +7,6 @@ Re-running with the same out_dir resumes from its last checkpoint, so a crash lo
 
 from __future__ import annotations
 
-import dataclasses
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +22,10 @@ from asr.errors import UserError
 from asr.features.cmvn import accumulate_stats
 from asr.features.pipeline import FeaturePipeline
 from asr.model_file import save_model_file
-from asr.models.ctc_model import CTCModel, CTCModelConfig
+from asr.models.kinds import build_model
 from asr.text.tokenizer import AnyTokenizer, build_tokenizer
-from asr.training.config import Config
-from asr.training.ctc_task import CTCTask
+from asr.training.config import Config, TrainConfig
+from asr.training.task import SpeechTask
 from asr.training.data import Example, FilterCounts, SpeechDataModule, make_examples
 from asr.training.plots import plot_learning_curves
 
@@ -65,7 +64,7 @@ class Setup:
 
     tokenizer: AnyTokenizer
     features: FeaturePipeline
-    model: CTCModel
+    model: torch.nn.Module
     train: list[Example]
     dev: list[Example]
     train_counts: FilterCounts
@@ -79,8 +78,8 @@ def build_setup(cfg: Config) -> Setup:
         tokenizer = build_tokenizer(cfg.tokenizer.kind, [u.text for u in train_utts],
                                     vocab_size=cfg.tokenizer.vocab_size)
         features = measure_cmvn(FeaturePipeline(cfg.features), train_utts, cfg.data.cmvn_utterances, cfg.train.seed)
-        encoder_cfg = dataclasses.replace(cfg.model, input_dim=features.dim)
-        model = CTCModel(CTCModelConfig(encoder=encoder_cfg, vocab_size=len(tokenizer)))
+        model_cfg = cfg.model.model_config(features.dim, len(tokenizer), tokenizer.eos_id)
+        model = build_model(cfg.model.kind, model_cfg.to_dict())
     except ValueError as err:  # a bad value in the config
         raise UserError(str(err)) from None
 
@@ -88,16 +87,19 @@ def build_setup(cfg: Config) -> Setup:
         frames = features.num_frames(int(round(seconds * cfg.features.sample_rate)))
         return int(model.output_lengths(torch.tensor(frames)))
 
-    train_ex, train_counts = make_examples(train_utts, tokenizer, output_frames, max_duration=cfg.data.max_duration)
-    dev_ex, dev_counts = make_examples(dev_utts, tokenizer, output_frames)
+    # Only a CTC loss needs at least one output frame per token; an attention decoder does not.
+    needs_frames = output_frames if cfg.model.kind in ("ctc", "joint") else None
+    train_ex, train_counts = make_examples(train_utts, tokenizer, needs_frames, max_duration=cfg.data.max_duration)
+    dev_ex, dev_counts = make_examples(dev_utts, tokenizer, needs_frames)
     print(train_counts.summary("train"))
     print(dev_counts.summary("dev"))
     if not train_ex or not dev_ex:
         raise UserError("no usable utterances left in the train or dev manifest (see the counts above)")
     params = sum(p.numel() for p in model.parameters())
-    print(f"model: {encoder_cfg.layers}x{encoder_cfg.hidden} {encoder_cfg.cell} "
-          f"{'bi' if encoder_cfg.bidirectional else 'uni'}directional, {params / 1e6:.2f} M parameters, "
-          f"{len(tokenizer)} {cfg.tokenizer.kind} tokens, time reduction {encoder_cfg.reduction}x")
+    enc = model_cfg.encoder
+    print(f"model: {cfg.model.kind}, encoder {enc.layers}x{enc.hidden} {enc.cell} "
+          f"{'bi' if enc.bidirectional else 'uni'}directional, {params / 1e6:.2f} M parameters, "
+          f"{len(tokenizer)} {cfg.tokenizer.kind} tokens, time reduction {enc.reduction}x")
     return Setup(tokenizer, features, model, train_ex, dev_ex, train_counts)
 
 
@@ -108,10 +110,10 @@ def make_datamodule(cfg: Config, setup: Setup) -> SpeechDataModule:
                             noise_snr=cfg.data.noise_snr, cache_audio=cfg.data.cache_audio)
 
 
-def make_task(cfg: Config, setup: Setup) -> CTCTask:
+def make_task(cfg: Config, setup: Setup) -> SpeechTask:
     sa = cfg.specaugment
     specaugment = sa if (sa.freq_masks or sa.time_masks or sa.freq_warp) else None
-    return CTCTask(setup.model, setup.features, setup.tokenizer, specaugment, cfg.train)
+    return SpeechTask(setup.model, setup.features, setup.tokenizer, specaugment, cfg.train)
 
 
 def _newest_checkpoint(folder: Path) -> Path | None:
@@ -121,42 +123,50 @@ def _newest_checkpoint(folder: Path) -> Path | None:
     return checkpoints[-1] if checkpoints else None
 
 
+def fit(task: L.LightningModule, data: L.LightningDataModule, train_cfg: TrainConfig, out_dir: Path,
+        monitor: str) -> tuple[L.Trainer, ModelCheckpoint]:
+    """Run Lightning on a task, resuming from out_dir/checkpoints; the best checkpoint (lowest `monitor`)
+    is loaded back into the task. Returns the trainer and the best-checkpoint callback."""
+    if train_cfg.threads > 0:
+        torch.set_num_threads(train_cfg.threads)
+    best = ModelCheckpoint(dirpath=out_dir / "checkpoints", filename="best", monitor=monitor, mode="min")
+    # a crash loses at most `checkpoint_every` steps or one epoch, whichever is less
+    periodic = ModelCheckpoint(dirpath=out_dir / "checkpoints", filename="step{step}", save_last=True,
+                               every_n_train_steps=train_cfg.checkpoint_every, save_top_k=1,
+                               auto_insert_metric_name=False)
+    each_epoch = ModelCheckpoint(dirpath=out_dir / "checkpoints", filename="epoch{epoch}", every_n_epochs=1,
+                                 save_top_k=1, auto_insert_metric_name=False)
+    trainer = L.Trainer(
+        default_root_dir=out_dir,
+        max_epochs=train_cfg.max_epochs,
+        max_time={"minutes": train_cfg.max_minutes} if train_cfg.max_minutes > 0 else None,
+        accelerator=train_cfg.accelerator,
+        devices=1,
+        precision=train_cfg.precision,
+        gradient_clip_val=train_cfg.grad_clip,
+        callbacks=[best, periodic, each_epoch, TQDMProgressBar(refresh_rate=10)],
+        logger=[CSVLogger(out_dir, name="logs", version=""), TensorBoardLogger(out_dir, name="logs", version="")],
+        log_every_n_steps=10,
+        num_sanity_val_steps=0,
+        use_distributed_sampler=False,  # our batch samplers already bucket by length
+        enable_model_summary=False,
+    )
+    trainer.fit(task, datamodule=data, ckpt_path=_newest_checkpoint(out_dir / "checkpoints"))
+    if best.best_model_path:
+        state = torch.load(best.best_model_path, map_location="cpu", weights_only=False)["state_dict"]
+        task.load_state_dict(state)
+    return trainer, best
+
+
 def train(cfg: Config, out_dir: str | Path) -> Path:
-    """Fit a CTC model as configured; returns the path of the exported model file (out_dir/model.pt)."""
+    """Fit a model as configured; returns the path of the exported model file (out_dir/model.pt)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     if cfg.train.threads > 0:
         torch.set_num_threads(cfg.train.threads)
     setup = build_setup(cfg)
-    data, task = make_datamodule(cfg, setup), make_task(cfg, setup)
-    best = ModelCheckpoint(dirpath=out_dir / "checkpoints", filename="best", monitor="val_cer", mode="min")
-    # a crash loses at most `checkpoint_every` steps or one epoch, whichever is less
-    periodic = ModelCheckpoint(dirpath=out_dir / "checkpoints", filename="step{step}", save_last=True,
-                               every_n_train_steps=cfg.train.checkpoint_every, save_top_k=1,
-                               auto_insert_metric_name=False)
-    each_epoch = ModelCheckpoint(dirpath=out_dir / "checkpoints", filename="epoch{epoch}", every_n_epochs=1,
-                                 save_top_k=1, auto_insert_metric_name=False)
-    csv_logger = CSVLogger(out_dir, name="logs", version="")
-    trainer = L.Trainer(
-        default_root_dir=out_dir,
-        max_epochs=cfg.train.max_epochs,
-        max_time={"minutes": cfg.train.max_minutes} if cfg.train.max_minutes > 0 else None,
-        accelerator=cfg.train.accelerator,
-        devices=1,
-        precision=cfg.train.precision,
-        gradient_clip_val=cfg.train.grad_clip,
-        callbacks=[best, periodic, each_epoch, TQDMProgressBar(refresh_rate=10)],
-        logger=[csv_logger, TensorBoardLogger(out_dir, name="logs", version="")],
-        log_every_n_steps=10,
-        num_sanity_val_steps=0,
-        use_distributed_sampler=False,  # our batch sampler already buckets by length
-        enable_model_summary=False,
-    )
-    trainer.fit(task, datamodule=data, ckpt_path=_newest_checkpoint(out_dir / "checkpoints"))
-
-    if best.best_model_path:
-        state = torch.load(best.best_model_path, map_location="cpu", weights_only=False)["state_dict"]
-        task.load_state_dict(state)
+    task = make_task(cfg, setup)
+    trainer, best = fit(task, make_datamodule(cfg, setup), cfg.train, out_dir, monitor="val_cer")
     info = {
         "config": cfg.to_dict(),
         "train_utterances": setup.train_counts.kept,
@@ -166,5 +176,5 @@ def train(cfg: Config, out_dir: str | Path) -> Path:
     }
     model_path = out_dir / "model.pt"
     save_model_file(model_path, task.model, task.features, setup.tokenizer, info)
-    plot_learning_curves(Path(csv_logger.log_dir) / "metrics.csv", out_dir / "learning_curve.png")
+    plot_learning_curves(out_dir / "logs" / "metrics.csv", out_dir / "learning_curve.png")
     return model_path

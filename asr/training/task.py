@@ -1,4 +1,10 @@
-"""The LightningModule that trains a CTC model: loss, validation error rates, optimiser and schedule."""
+"""The LightningModule that trains any model kind: the model's own loss, logging, optimiser and schedule.
+
+Each model brings `loss(...) -> (loss, parts)`; the system logs the total and each part
+(train_ctc, train_att, ...), so a new kind needs no new loop. Acoustic models add features,
+augmentation and validation error rates through the transcription decoder (`SpeechTask`);
+language models read token batches (`asr.training.lm.TextTask`).
+"""
 
 from __future__ import annotations
 
@@ -8,15 +14,15 @@ import lightning as L
 import torch
 from lightning.pytorch.callbacks import Timer
 
-from asr.decoding.ctc_greedy import ctc_greedy
+from asr.decoding.options import DecodeOptions
 from asr.features.freq_warp import random_warps
 from asr.features.pipeline import FeaturePipeline
 from asr.features.specaugment import SpecAugmentConfig, spec_augment
-from asr.models.ctc_model import CTCModel, ctc_loss
 from asr.scoring import error_rates
 from asr.text.tokenizer import AnyTokenizer
 from asr.training.config import TrainConfig
 from asr.training.data import Batch
+from asr.transcription import TokenDecoder
 
 
 def warmup_cosine(step: int, warmup: int, total: int, final_ratio: float, time_progress: float = 0.0) -> float:
@@ -36,52 +42,41 @@ def warmup_cosine(step: int, warmup: int, total: int, final_ratio: float, time_p
     return final_ratio + (1 - final_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
-class CTCTask(L.LightningModule):
-    """Wraps a CTCModel and its feature pipeline; Lightning owns the loop."""
+class ModelTask(L.LightningModule):
+    """The system every model kind trains in: the model's own loss, logging, optimiser and schedule.
 
-    def __init__(self, model: CTCModel, features: FeaturePipeline, tokenizer: AnyTokenizer,
-                 specaugment: SpecAugmentConfig | None, train_cfg: TrainConfig):
+    A subclass says only how a batch becomes the arguments of `model.loss` and what validation
+    measures beyond the loss.
+    """
+
+    def __init__(self, model: torch.nn.Module, train_cfg: TrainConfig):
         super().__init__()
         self.model = model
-        self.features = features
-        self.tokenizer = tokenizer
-        self.specaugment = specaugment
         self.train_cfg = train_cfg
-        self._dev_refs: list[str] = []
-        self._dev_hyps: list[str] = []
 
-    def forward(self, waves: torch.Tensor, wave_lens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        feats, feat_lens = self.features(waves, wave_lens)
-        return self.model(feats, feat_lens)
+    def loss_inputs(self, batch, train: bool) -> tuple:
+        raise NotImplementedError
 
-    def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
-        with torch.no_grad():
-            warp = None
-            if self.specaugment is not None and self.specaugment.freq_warp > 0:
-                cfg = self.features.cfg
-                warp = random_warps(len(batch.ids), self.specaugment.freq_warp, cfg.n_fft // 2 + 1, cfg.sample_rate)
-            feats, feat_lens = self.features(batch.waves, batch.wave_lens, warp)
-            if self.specaugment is not None:
-                feats = spec_augment(feats, feat_lens, self.specaugment)
-        log_probs, out_lens = self.model(feats, feat_lens)
-        loss = ctc_loss(log_probs, out_lens, batch.targets, batch.target_lens, self.tokenizer.blank_id)
-        self.log("train_loss", loss, prog_bar=True, batch_size=len(batch.ids))
+    def _log_losses(self, prefix: str, loss: torch.Tensor, parts: dict[str, torch.Tensor], batch_size: int) -> None:
+        self.log(f"{prefix}_loss", loss, prog_bar=True, batch_size=batch_size)
+        if len(parts) > 1:  # a single part is the loss itself
+            for name, value in parts.items():
+                self.log(f"{prefix}_{name}", value, batch_size=batch_size)
+
+    def training_step(self, batch, batch_idx: int) -> torch.Tensor:
+        loss, parts = self.model.loss(*self.loss_inputs(batch, train=True))
+        self._log_losses("train", loss, parts, len(batch.ids))
         self.log("lr", self.optimizers().param_groups[0]["lr"], prog_bar=False, batch_size=len(batch.ids))
         return loss
 
-    def validation_step(self, batch: Batch, batch_idx: int) -> None:
-        log_probs, out_lens = self(batch.waves, batch.wave_lens)
-        loss = ctc_loss(log_probs, out_lens, batch.targets, batch.target_lens, self.tokenizer.blank_id)
-        self.log("val_loss", loss, prog_bar=True, batch_size=len(batch.ids))
-        self._dev_hyps += [self.tokenizer.decode(ids) for ids in ctc_greedy(log_probs, out_lens)]
-        self._dev_refs += batch.texts
+    def validation_step(self, batch, batch_idx: int) -> None:
+        inputs = self.loss_inputs(batch, train=False)
+        loss, parts = self.model.loss(*inputs)
+        self._log_losses("val", loss, parts, len(batch.ids))
+        self.validate(batch, inputs)
 
-    def on_validation_epoch_end(self) -> None:
-        if self._dev_refs:
-            rates = error_rates(self._dev_refs, self._dev_hyps)
-            self.log("val_cer", rates["cer"], prog_bar=True)
-            self.log("val_wer", rates["wer"], prog_bar=True)
-        self._dev_refs, self._dev_hyps = [], []
+    def validate(self, batch, inputs: tuple) -> None:
+        """What validation measures beyond the loss; nothing by default."""
 
     def _time_progress(self) -> float:
         """Fraction of the wall-clock budget (train.max_minutes) spent; 0 without one.
@@ -105,3 +100,45 @@ class CTCTask(L.LightningModule):
             optimizer, lambda step: warmup_cosine(step, cfg.warmup_steps, total, cfg.final_lr_ratio,
                                                   self._time_progress()))
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+
+
+class SpeechTask(ModelTask):
+    """Any acoustic model (ctc, las, joint) with its feature pipeline and augmentation.
+
+    Validation decodes greedily (the CTC head where the model has one, else the speller one token
+    at a time): cheap enough to run every epoch, and what picks the best checkpoint (val_cer).
+    """
+
+    def __init__(self, model: torch.nn.Module, features: FeaturePipeline, tokenizer: AnyTokenizer,
+                 specaugment: SpecAugmentConfig | None, train_cfg: TrainConfig):
+        super().__init__(model, train_cfg)
+        self.features = features
+        self.tokenizer = tokenizer
+        self.specaugment = specaugment
+        self.dev_decoder = TokenDecoder(model, tokenizer, DecodeOptions(method="greedy"))
+        self._dev_refs: list[str] = []
+        self._dev_hyps: list[str] = []
+
+    def loss_inputs(self, batch: Batch, train: bool) -> tuple:
+        """Features (augmented when training) and targets: the arguments of every acoustic model's loss."""
+        with torch.no_grad():
+            warp = None
+            if train and self.specaugment is not None and self.specaugment.freq_warp > 0:
+                cfg = self.features.cfg
+                warp = random_warps(len(batch.ids), self.specaugment.freq_warp, cfg.n_fft // 2 + 1, cfg.sample_rate)
+            feats, feat_lens = self.features(batch.waves, batch.wave_lens, warp)
+            if train and self.specaugment is not None:
+                feats = spec_augment(feats, feat_lens, self.specaugment)
+        return feats, feat_lens, batch.targets, batch.target_lens
+
+    def validate(self, batch: Batch, inputs: tuple) -> None:
+        ids, _ = self.dev_decoder(inputs[0], inputs[1])
+        self._dev_hyps += [self.tokenizer.decode(i) for i in ids]
+        self._dev_refs += batch.texts
+
+    def on_validation_epoch_end(self) -> None:
+        if self._dev_refs:
+            rates = error_rates(self._dev_refs, self._dev_hyps)
+            self.log("val_cer", rates["cer"], prog_bar=True)
+            self.log("val_wer", rates["wer"], prog_bar=True)
+        self._dev_refs, self._dev_hyps = [], []

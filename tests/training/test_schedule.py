@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from asr.cli.main import main
-from asr.training.ctc_task import warmup_cosine
+from asr.training.task import warmup_cosine
 
 
 def test_warmup_then_cosine_to_the_final_ratio() -> None:

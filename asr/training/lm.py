@@ -1,0 +1,132 @@
+"""Training the LSTM language model on text: plain text files (a sentence a line) or manifests.
+
+The LM predicts the same token ids as the acoustic model it will be fused with, so its tokenizer
+comes from that model's file (`tokenizer_from`) or, failing that, is built from the text as the
+config's tokenizer section says. It trains in the same Lightning system as acoustic models.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import random
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+import lightning as L
+import torch
+from torch.utils.data import DataLoader
+
+from asr.data.manifest import read_manifest
+from asr.errors import UserError
+from asr.model_file import load_model_file, save_model_file
+from asr.models.lstm_lm import LSTMLM
+from asr.text.normalize import normalize_text
+from asr.text.tokenizer import PAD_ID, AnyTokenizer, build_tokenizer
+from asr.training.config import Config
+from asr.training.data import LengthBucketSampler
+from asr.training.fit import fit
+from asr.training.plots import plot_learning_curves
+from asr.training.task import ModelTask
+
+
+class TextBatch(NamedTuple):
+    tokens: torch.Tensor  # (B, S) int64, padded with PAD_ID
+    lengths: torch.Tensor  # (B,) int64
+    ids: list[int]  # sentence indices
+
+
+def read_texts(paths: Sequence[str | Path]) -> list[str]:
+    """Normalised sentences from text files (one a line) and JSON-lines manifests (their "text")."""
+    texts = []
+    for path in map(Path, paths):
+        if not path.is_file():
+            raise UserError(f"text file not found: {path}")
+        if path.suffix == ".jsonl":
+            lines = [u.text for u in read_manifest(path)]
+        else:
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        texts += [t for t in map(normalize_text, lines) if t]
+    if not texts:
+        raise UserError("no text to train a language model on")
+    return texts
+
+
+class TextTask(ModelTask):
+    """A language model on token batches; validation reports perplexity (exp of val_loss)."""
+
+    def loss_inputs(self, batch: TextBatch, train: bool) -> tuple:
+        return batch.tokens, batch.lengths
+
+
+def _collate(items: list[tuple[int, list[int]]]) -> TextBatch:
+    ids, seqs = zip(*items)
+    tokens = torch.nn.utils.rnn.pad_sequence([torch.tensor(s) for s in seqs], batch_first=True,
+                                             padding_value=PAD_ID)
+    return TextBatch(tokens, torch.tensor([len(s) for s in seqs]), list(ids))
+
+
+class TextDataModule(L.LightningDataModule):
+    """Sentences of similar length batched together, `batch_size` a batch."""
+
+    def __init__(self, train: list[list[int]], dev: list[list[int]], batch_size: int, seed: int):
+        super().__init__()
+        self.train, self.dev, self.batch_size, self.seed = train, dev, batch_size, seed
+
+    def _loader(self, seqs: list[list[int]], shuffle: bool) -> DataLoader:
+        sampler = LengthBucketSampler([len(s) for s in seqs], math.inf, self.batch_size, shuffle, self.seed)
+        return DataLoader(list(enumerate(seqs)), batch_sampler=sampler, collate_fn=_collate)
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader(self.train, shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader(self.dev, shuffle=False)
+
+
+def lm_tokenizer(cfg: Config, texts: list[str], tokenizer_from: str | None) -> AnyTokenizer:
+    """The acoustic model's tokenizer when given (the LM must predict its ids), else one built from the text."""
+    if tokenizer_from:
+        return load_model_file(tokenizer_from).tokenizer
+    try:
+        return build_tokenizer(cfg.tokenizer.kind, texts, vocab_size=cfg.tokenizer.vocab_size)
+    except ValueError as err:
+        raise UserError(str(err)) from None
+
+
+def train_lm(cfg: Config, text_paths: Sequence[str | Path], out: str | Path, tokenizer_from: str | None = None) -> Path:
+    """Train an LSTM LM as cfg.lm says; writes the model file `out` (logs and checkpoints beside it)."""
+    out = Path(out)
+    work = out.parent / f"{out.stem}_training"
+    work.mkdir(parents=True, exist_ok=True)
+    L.seed_everything(cfg.train.seed, verbose=False)
+    texts = read_texts(text_paths)
+    tokenizer = lm_tokenizer(cfg, texts, tokenizer_from)
+    if tokenizer.eos_id is None:
+        raise UserError(f"{tokenizer_from} was written before tokenizers had a sentence symbol: retrain it")
+    seqs = [s for s in (tokenizer.encode(t) for t in texts) if s]
+    random.Random(cfg.train.seed).shuffle(seqs)
+    n_dev = max(1, int(len(seqs) * cfg.lm.dev_fraction)) if len(seqs) > 1 else 0
+    dev, train = (seqs[:n_dev], seqs[n_dev:]) if n_dev else (seqs, seqs)
+    try:
+        model = LSTMLM(cfg.lm.model_config(len(tokenizer), tokenizer.eos_id))
+    except ValueError as err:
+        raise UserError(str(err)) from None
+    params = sum(p.numel() for p in model.parameters())
+    print(f"language model: {cfg.lm.layers}x{cfg.lm.hidden} LSTM, {params / 1e6:.2f} M parameters, "
+          f"{len(train)} training / {len(dev)} held-out sentences, {len(tokenizer)} tokens")
+    train_cfg = dataclasses.replace(cfg.train, max_epochs=cfg.lm.max_epochs, max_minutes=cfg.lm.max_minutes,
+                                    lr=cfg.lm.lr)
+    task = TextTask(model, train_cfg)
+    trainer, best = fit(task, TextDataModule(train, dev, cfg.lm.batch_size, cfg.train.seed), train_cfg, work,
+                        monitor="val_loss")
+    best_loss = float(best.best_model_score) if best.best_model_score is not None else None
+    info = {"config": dataclasses.asdict(cfg.lm), "sentences": len(train), "epochs": trainer.current_epoch,
+            "best_val_loss": best_loss,
+            "best_val_perplexity": math.exp(best_loss) if best_loss is not None else None}
+    save_model_file(out, task.model, None, tokenizer, info)
+    plot_learning_curves(work / "logs" / "metrics.csv", work / "learning_curve.png")
+    if best_loss is not None:
+        print(f"held-out perplexity per token {math.exp(best_loss):.2f}")
+    return out
