@@ -9,14 +9,13 @@ training all decode through it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 import torch
 
 from asr.decoding.beam_search import beam_search
-from asr.decoding.ctc_beam import CTCBeamSearch
 from asr.decoding.ctc_greedy import ctc_greedy
 from asr.decoding.options import DecodeOptions
 from asr.errors import UserError
@@ -32,12 +31,15 @@ class Transcript(NamedTuple):
     attention: torch.Tensor | None  # (len(ids) + 1, encoder frames) for attention models when asked for
 
 
+DEFAULT_LM_WEIGHT = 0.3  # when --lm comes without --lm-weight: the common starting point of shallow fusion
+
+
 def default_options(model: torch.nn.Module) -> DecodeOptions:
-    """What a model kind decodes with when the user says nothing: CTC greedy; attention beam search
-    with the joint model's own training CTC weight."""
+    """What a model kind decodes with when the user says nothing: CTC greedy; LAS and joint beam 10
+    (the joint search weighs CTC as the model was trained, λ)."""
     if model.kind == "ctc":
-        return DecodeOptions(method="greedy", ctc_weight=1.0)
-    return DecodeOptions(method="beam", beam=10, ctc_weight=getattr(model.cfg, "ctc_weight", 0.0))
+        return DecodeOptions(method="greedy")
+    return DecodeOptions(method="beam", beam=10)
 
 
 def options_for(model: torch.nn.Module, **given) -> DecodeOptions:
@@ -48,36 +50,63 @@ def options_for(model: torch.nn.Module, **given) -> DecodeOptions:
         raise UserError(str(err)) from None
 
 
+def resolve_ctc_weight(model: torch.nn.Module, options: DecodeOptions) -> float:
+    """The CTC weight a search uses: 1 for CTC models; given; else greedy reads the CTC head of a
+    joint model (its fastest decoder) and beam search weighs CTC as the model was trained."""
+    has_ctc = model.kind != "las"
+    if model.kind == "ctc" and options.ctc_weight not in (None, 1.0):
+        raise UserError("a CTC model has no attention decoder: its CTC weight is 1")
+    if model.kind == "las" and options.ctc_weight not in (None, 0.0):
+        raise UserError("a LAS model has no CTC head: use --ctc-weight 0 (or train a joint model)")
+    if options.ctc_weight is not None:
+        return options.ctc_weight
+    if model.kind == "ctc" or (has_ctc and options.method == "greedy"):
+        return 1.0
+    return getattr(model.cfg, "ctc_weight", 0.0)
+
+
 class TokenDecoder:
-    """Feature batches -> token ids, as `options` say. Built once: it loads the LM and sets up the searches."""
+    """Feature batches -> token ids, as `options` say. Built once: it loads the LM and sets up the searches.
+
+    CTC weight 1 decodes the CTC head alone (greedy, or torchaudio's beam search with lexicon and
+    KenLM); anything less runs the attention / joint search of `beam_search` (beam 1 for greedy).
+    """
 
     def __init__(self, model: torch.nn.Module, tokenizer: AnyTokenizer, options: DecodeOptions):
         self.model, self.tokenizer = model, tokenizer
-        ctc_weight = 1.0 if model.kind == "ctc" else options.ctc_weight
-        if ctc_weight is None:
-            ctc_weight = default_options(model).ctc_weight
-        if ctc_weight > 0 and model.kind == "las":
-            raise UserError("a LAS model has no CTC head: use --ctc-weight 0 (or train a joint model)")
-        self.options = dataclasses.replace(options, ctc_weight=ctc_weight)
+        lm_weight = options.lm_weight if options.lm_weight is not None else DEFAULT_LM_WEIGHT if options.lm else 0.0
+        self.options = dataclasses.replace(options, ctc_weight=resolve_ctc_weight(model, options), lm_weight=lm_weight)
         self.lm_step, kenlm = self._language_model(options.lm)
-        self.ctc_only = ctc_weight == 1.0
-        if (kenlm or options.lexicon) and not (self.ctc_only and options.method == "beam"):
+        self.ctc_only = self.options.ctc_weight == 1.0
+        ctc_beam = self.ctc_only and options.method == "beam"
+        if (kenlm or options.lexicon) and not ctc_beam:
             raise UserError("a KenLM file or a lexicon works with CTC beam search only (--decode beam, --ctc-weight 1)")
         if options.lm and options.method == "greedy":
             raise UserError("a language model needs --decode beam")
-        self.ctc_beam = None
-        if self.ctc_only and options.method == "beam":
-            self.ctc_beam = CTCBeamSearch(tokenizer.symbols, blank=tokenizer.blank_id, eos=tokenizer.eos_id,
-                                          beam=options.beam, lexicon=options.lexicon, kenlm=kenlm, lm=self.lm_step,
-                                          lm_weight=options.lm_weight, length_bonus=options.length_bonus)
+        self.ctc_beam = self._ctc_beam_search(kenlm) if ctc_beam else None
 
-    def _language_model(self, path: str | None):
+    def _ctc_beam_search(self, kenlm: str | None):
+        """torchaudio's CTC beam search, imported here: flashlight-text is only needed for it."""
+        from asr.decoding.ctc_beam import CTCBeamSearch
+
+        
+        opts, tokenizer = self.options, self.tokenizer
+        if opts.lexicon and not Path(opts.lexicon).is_file():
+            raise UserError(f"lexicon not found: {opts.lexicon}")
+        try:
+            return CTCBeamSearch(tokenizer.symbols, blank=tokenizer.blank_id, eos=tokenizer.eos_id, beam=opts.beam,
+                                 lexicon=opts.lexicon, kenlm=kenlm, lm=self.lm_step, lm_weight=opts.lm_weight,
+                                 length_bonus=opts.length_bonus)
+        except ValueError as err:  # a bad lexicon or language-model file
+            raise UserError(str(err)) from None
+
+    def _language_model(self, path: str | None) -> tuple[Callable | None, str | None]:
         """(LSTM LM step function or None, KenLM path or None) for --lm PATH."""
         if not path:
             return None, None
+        if not Path(path).is_file():
+            raise UserError(f"language model not found: {path}")
         if Path(path).suffix in KENLM_SUFFIXES:
-            if not Path(path).is_file():
-                raise UserError(f"language model not found: {path}")
             return None, path
         lm = load_model_file(path, next(self.model.parameters()).device)
         if lm.kind != "lstm_lm":
@@ -91,17 +120,22 @@ class TokenDecoder:
                  attention: bool = False) -> tuple[list[list[int]], list[torch.Tensor] | None]:
         """feats (B, T, F), feat_lens (B,) -> token ids per utterance, and with `attention` (attention
         models) the speller's weights over the encoder frames while it spells each result."""
+        return self.decode_encoded(*self.model.encode(feats, feat_lens), attention)
+
+    @torch.inference_mode()
+    def decode_encoded(self, enc: torch.Tensor, enc_lens: torch.Tensor,
+                       attention: bool = False) -> tuple[list[list[int]], list[torch.Tensor] | None]:
+        """The same from the encoder's output, enc (B, T', E), enc_lens (B,)."""
         opts = self.options
-        enc, enc_lens = self.model.encode(feats, feat_lens)
         ctc = self.model.ctc_log_probs(enc) if opts.ctc_weight > 0 else None
-        if opts.method == "greedy" and ctc is not None:
+        if self.ctc_only and opts.method == "greedy":
             ids = ctc_greedy(ctc, enc_lens, self.tokenizer.blank_id)
         elif self.ctc_beam is not None:
             ids = self.ctc_beam(ctc, enc_lens)
         else:
             max_lens = (enc_lens.float() * opts.max_len_ratio).ceil().clamp_min(1).long()
             ids = beam_search(
-                batch=len(feats), vocab=len(self.tokenizer), sos=self.tokenizer.eos_id, eos=self.tokenizer.eos_id,
+                batch=len(enc), vocab=len(self.tokenizer), sos=self.tokenizer.eos_id, eos=self.tokenizer.eos_id,
                 max_lens=max_lens, beam=1 if opts.method == "greedy" else opts.beam,
                 decoder=self.model.decoder_step, decoder_state=self.model.decoder_state(enc, enc_lens),
                 ctc_log_probs=ctc, ctc_lens=enc_lens, ctc_weight=opts.ctc_weight, blank=self.tokenizer.blank_id,

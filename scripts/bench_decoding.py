@@ -12,33 +12,25 @@ torchaudio's decoder needs the flashlight-text package.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import time
+from pathlib import Path
 
 import torch
 
 from asr.decoding.beam_search import beam_search
 
 
-def model_like_log_probs(seed: int, frames: int, vocab: int, boost: float = 6.0) -> torch.Tensor:
-    """(frames, vocab) log-probs of a fairly confident CTC model; blank 0, eos vocab-1 (never emitted).
+def _parity_test_module():
+    """tests/decoding/test_beam_parity.py, whose model-like matrices this benchmark decodes too."""
+    path = Path(__file__).resolve().parents[1] / "tests" / "decoding" / "test_beam_parity.py"
+    spec = importlib.util.spec_from_file_location("test_beam_parity", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    Each frame is blank, or the start of a 1-3 frame run of a random label (30 % of frames), whose
-    logit gets `boost` over N(0, 1) noise: 6 gives the peak a probability of about 0.9 at V=30.
-    """
-    gen = torch.Generator().manual_seed(seed)
-    logits = torch.randn(frames, vocab, generator=gen)
-    t = 0
-    while t < frames:
-        if torch.rand(1, generator=gen).item() < 0.3:
-            label = int(torch.randint(1, vocab - 1, (1,), generator=gen))
-            run = int(torch.randint(1, 4, (1,), generator=gen))
-            logits[t:t + run, label] += boost
-            t += run
-        else:
-            logits[t, 0] += boost
-            t += 1
-    logits[:, vocab - 1] = -1e4  # eos: the CTC head never emits it (finite: flashlight log-adds scores)
-    return logits.log_softmax(dim=-1)
+
+model_like_log_probs = _parity_test_module().model_like_log_probs
 
 
 def torchaudio_decoder(vocab: int, beam: int):

@@ -119,9 +119,13 @@ def main() -> None:
     if device.type == "cuda" and not torch.cuda.is_available():
         raise SystemExit("bench_gpu.py: no CUDA device (use --device cpu for a smoke test)")
     cfg = load_config(args.config)
-    encoder = dataclasses.replace(cfg.model, cell=args.cell) if args.cell else cfg.model
-    model_cfg = CTCModelConfig(encoder=encoder, vocab_size=VOCAB)
+    model = dataclasses.replace(cfg.model, cell=args.cell) if args.cell else cfg.model
     features = FeaturePipeline(cfg.features).to(device)
+    encoder = model.model_config(features.dim, VOCAB, None).encoder
+    model_cfg = CTCModelConfig(encoder=encoder, vocab_size=VOCAB)
+    builds = [("ours (padded)", CTCModel)]
+    if encoder.cell != "jordan":  # torch has no fused Jordan RNN to compare with
+        builds.append(("cuDNN fused+packed", FusedCudnnCTC))
     name = torch.cuda.get_device_name() if device.type == "cuda" else "CPU"
     print(f"{name} | torch {torch.__version__} | cuDNN {torch.backends.cudnn.version()}")
     print(f"model: {encoder}")
@@ -129,7 +133,7 @@ def main() -> None:
     for batch_seconds in args.batch_seconds:
         batches = make_batches(batch_seconds, args.warmup + args.steps)
         per_batch = sum(len(b) for b in batches) / len(batches)
-        for name, build in (("ours (padded)", CTCModel), ("cuDNN fused+packed", FusedCudnnCTC)):
+        for name, build in builds:
             for precision in args.precision:
                 torch.manual_seed(0)
                 model = build(model_cfg).to(device).train()

@@ -7,7 +7,8 @@ Text comes from plain text files (one sentence a line) and JSON-lines manifests 
 The LM must predict the same tokens as the model it will serve: --tokenizer takes them from that
 model's file (otherwise they are built from the text as the config's tokenizer section says).
 Settings come from the config's lm section (embed_dim, hidden, layers, dropout, max_epochs,
-max_minutes, lr, batch_size, dev_fraction), overridable as --lm.key VALUE. Writes the one
+max_minutes, lr, batch_size, dev_fraction), overridable as --lm.key VALUE; seed, warm-up,
+clipping, precision and threads from its train section. Writes the one
 self-contained LM file OUT, with logs, checkpoints and learning_curve.png in OUT_training/.
 Use it with `asr evaluate/transcribe --decode beam --lm OUT --lm-weight 0.3`.
 """
@@ -29,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     train.add_argument("--out", required=True, help="language model file to write (e.g. exp/lm/lm.pt)")
     train.add_argument("--tokenizer", metavar="MODEL", help="take the tokens from this trained model file")
     train.add_argument("--config", action="append",
-                       help="YAML config (its lm and tokenizer sections are read); repeat it to layer files")
+                       help="YAML config (its lm, tokenizer and train sections); repeat it to layer files")
 
 
 def run(args: argparse.Namespace) -> int:

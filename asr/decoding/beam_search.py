@@ -104,6 +104,8 @@ class _Scorers:
         scores = scores + self.length_bonus * not_eos  # the bonus is per output token; eos is none
         if self.sos != self.eos:
             scores[:, self.sos] = NEG_INF  # sos only starts a hypothesis
+        if self.decoder is not None:
+            scores[:, self.blank] = NEG_INF  # the CTC blank is not a token a decoder may spell
         if self.ctc is None:
             return scores, dec_state, lm_state
         # CTC: prefix score deltas of the candidate labels (all, or the pre-beam), and of eos

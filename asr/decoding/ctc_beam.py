@@ -269,6 +269,7 @@ class CTCBeamSearch:
         self._mask: torch.Tensor | None = None  # (V,) tokens a one-token-per-word lexicon forbids
         self._end_word = False  # append a separator frame so that the last word can end
         self._pieces: tuple[list, set[int]] | None = None  # a subword lexicon: spellings (ids), word starts
+        self._lexicon = lexicon is not None
         with tempfile.TemporaryDirectory() as tmp:
             lexicon_file, units, unit_lengths, spellings = None, symbols, None, None
             if lexicon is not None:
@@ -288,14 +289,18 @@ class CTCBeamSearch:
             # for a KenLM without a lexicon is in hash order, so that its n-gram words are not our ids).
             lm_dict = Path(tmp) / "units.txt"
             lm_dict.write_text("".join(u + "\n" for u in units), encoding="utf-8")
-            fusion = self._fusion(units, unit_lengths, spellings, eos, kenlm, lm, lm_weight, length_bonus)
             # Silence is the character separator with a lexicon (words end at it), else the blank.
             silence = self.separator if self._end_word else blank
-            # Built once: ctc_decoder reads the lexicon and builds its trie here (scoring each word once).
-            self._decoder = ctc_decoder(
-                lexicon_file, symbols, lm=fusion, lm_dict=str(lm_dict), nbest=1, beam_size=beam,
-                lm_weight=lm_weight * LN10 if isinstance(fusion, str) else 1.0,  # KenLM scores log10
-                log_add=True, blank_token=symbols[blank], sil_token=symbols[silence], unk_word=UNK)
+            try:
+                fusion = self._fusion(units, unit_lengths, spellings, eos, kenlm, lm, lm_weight, length_bonus)
+                # Built once: ctc_decoder reads the lexicon and builds its trie here (scoring each word once).
+                self._decoder = ctc_decoder(
+                    lexicon_file, symbols, lm=fusion, lm_dict=str(lm_dict), nbest=1, beam_size=beam,
+                    lm_weight=lm_weight * LN10 if isinstance(fusion, str) else 1.0,  # KenLM scores log10
+                    log_add=True, blank_token=symbols[blank], sil_token=symbols[silence], unk_word=UNK)
+            except RuntimeError as err:  # KenLM's loader: not an ARPA file, a unigram-only model, ...
+                reason = (str(err).strip().splitlines() or [type(err).__name__])[-1]
+                raise ValueError(f"cannot load the language model {kenlm}: {reason[:200]}") from None
 
     def _write_lexicon(self, entries: dict[str, list[list[str]]], tmp: str):
         """A character lexicon file for ctc_decoder, its words (flashlight's word index), and per word
@@ -353,7 +358,9 @@ class CTCBeamSearch:
             emissions, flash_lengths = self._append_separator(emissions, lengths)
         results = []
         for hyps, n in zip(self._decoder(emissions.contiguous(), flash_lengths), lengths.tolist()):
-            if not hyps:
+            if not hyps or (self._lexicon and hyps[0].score <= NEG / 2):
+                # With a lexicon, when every path that ends a word was pruned flashlight returns its best
+                # unfinished one at a forbidden score; nothing in the lexicon fits, so the answer is empty.
                 results.append([])
                 continue
             # Timesteps count flashlight's path: 0 is its sentence-start silence, frame t is t + 1,

@@ -14,10 +14,12 @@ class DecodeOptions:
     method       : "greedy" (best token per step) or "beam"
     beam         : hypotheses kept per utterance
     ctc_weight   : joint CTC/attention search: weight of CTC prefix scores (1 - it for attention).
-                   None means the model kind's default (1 for CTC models, 0 for LAS, 0.3 for joint).
+                   None means the model kind's default (1 for CTC models and for a joint model's
+                   greedy decoding, which reads its CTC head; 0 for LAS; a joint model's beam search
+                   weighs CTC as the model was trained)
     lm           : language model file: our LSTM LM (`asr lm train`), or a KenLM .arpa / .bin
                    (CTC beam search only)
-    lm_weight    : shallow-fusion weight of the language model's log-probability
+    lm_weight    : shallow-fusion weight of the language model's log-probability (None: 0.3 with an LM)
     length_bonus : added to a hypothesis' score per output token (offsets the LM's and attention's
                    preference for short outputs)
     length_norm  : attention / joint search: rank finished hypotheses by score per token
@@ -29,7 +31,7 @@ class DecodeOptions:
     beam: int = 10
     ctc_weight: float | None = None
     lm: str | None = None
-    lm_weight: float = 0.0
+    lm_weight: float | None = None
     length_bonus: float = 0.0
     length_norm: bool = True
     max_len_ratio: float = 1.0

@@ -67,7 +67,12 @@ class AttentionModel(nn.Module):
     def kind(self) -> str:
         return "joint" if self.ctc_head is not None else "las"
 
+    def forward(self, feats: torch.Tensor, feat_lens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The encoder's frames; decoding then runs the speller over them (see `decoder_step`)."""
+        return self.encode(feats, feat_lens)
+
     def encode(self, feats: torch.Tensor, feat_lens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """feats (B, T, F), feat_lens (B,) -> (frames (B, T', E), lengths (B,))."""
         return self.encoder(feats, feat_lens)
 
     def ctc_log_probs(self, enc: torch.Tensor) -> torch.Tensor | None:
@@ -112,7 +117,11 @@ class AttentionModel(nn.Module):
     def loss(self, feats: torch.Tensor, feat_lens: torch.Tensor, targets: torch.Tensor,
              target_lens: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """λ·CTC + (1-λ)·attention, and the parts by name (for logging)."""
-        enc, enc_lens = self.encode(feats, feat_lens)
+        return self.encoded_loss(*self.encode(feats, feat_lens), targets, target_lens)
+
+    def encoded_loss(self, enc: torch.Tensor, enc_lens: torch.Tensor, targets: torch.Tensor,
+                     target_lens: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """The loss from encoder output already computed (validation decodes the same frames)."""
         parts = {"att": self.attention_loss(enc, enc_lens, targets, target_lens)}
         if self.ctc_head is not None:
             parts["ctc"] = ctc_loss(self.ctc_log_probs(enc), enc_lens, targets, target_lens, self.cfg.blank_id)

@@ -52,8 +52,12 @@ class CTCModel(nn.Module):
     def loss(self, feats: torch.Tensor, feat_lens: torch.Tensor, targets: torch.Tensor,
              target_lens: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """CTC loss per target token, and its parts by name (only "ctc")."""
-        log_probs, out_lens = self(feats, feat_lens)
-        loss = ctc_loss(log_probs, out_lens, targets, target_lens)
+        return self.encoded_loss(*self.encode(feats, feat_lens), targets, target_lens)
+
+    def encoded_loss(self, enc: torch.Tensor, enc_lens: torch.Tensor, targets: torch.Tensor,
+                     target_lens: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """The loss from encoder output already computed (validation decodes the same frames)."""
+        loss = ctc_loss(self.ctc_log_probs(enc), enc_lens, targets, target_lens)
         return loss, {"ctc": loss}
 
     def output_lengths(self, feat_lens: torch.Tensor) -> torch.Tensor:

@@ -70,5 +70,6 @@ class LSTMLM(nn.Module):
 
         The first call passes the <sos/eos> id and state None.
         """
+        tokens = tokens.to(self.embed.weight.device)  # callers such as the CTC beam search build them on the CPU
         logits, state = self(tokens.unsqueeze(1), state)
         return logits[:, 0].log_softmax(dim=-1), state

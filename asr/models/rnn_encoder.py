@@ -1,4 +1,4 @@
-"""Recurrent encoder: LSTM, GRU or Elman RNN layers, uni- or bidirectional, with time reduction.
+"""Recurrent encoder: LSTM, GRU, Elman or Jordan RNN layers, uni- or bidirectional, with time reduction.
 
 Bidirectional layers run each direction as its own unidirectional RNN over *padded* input. The
 forward direction is unaffected by padding that comes after a sequence; the backward direction

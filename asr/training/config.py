@@ -100,6 +100,11 @@ class LMConfig:
     dev_fraction: float = 0.05  # sentences held out to pick the best epoch (perplexity)
 
     def model_config(self, vocab_size: int, eos_id: int | None) -> LSTMLMConfig:
+        """The LSTM LM's frozen config over a tokenizer; ValueError for settings that cannot train."""
+        if not 0 <= self.dev_fraction < 1:
+            raise ValueError(f"lm.dev_fraction must be at least 0 and below 1, not {self.dev_fraction}")
+        if self.batch_size < 1 or self.max_epochs < 1:
+            raise ValueError("lm.batch_size and lm.max_epochs must be at least 1")
         return LSTMLMConfig(vocab_size=vocab_size, eos_id=-1 if eos_id is None else eos_id, embed_dim=self.embed_dim,
                             hidden=self.hidden, layers=self.layers, dropout=self.dropout)
 

@@ -123,6 +123,18 @@ def _newest_checkpoint(folder: Path) -> Path | None:
     return checkpoints[-1] if checkpoints else None
 
 
+def _check_same_model(task: L.LightningModule, checkpoint: Path) -> None:
+    """A checkpoint of another model (kind, size or tokens) cannot be resumed: say so in one line."""
+    try:
+        saved = torch.load(checkpoint, map_location="cpu", weights_only=True)["state_dict"]
+    except Exception:  # unreadable here: Lightning says what is wrong with it
+        return
+    ours = task.state_dict()
+    if saved.keys() != ours.keys() or any(saved[k].shape != ours[k].shape for k in ours):
+        raise UserError(f"{checkpoint} holds another model than this config builds (its kind, size or tokens "
+                        f"differ): use a new --out, or delete {checkpoint.parent} to start over")
+
+
 def fit(task: L.LightningModule, data: L.LightningDataModule, train_cfg: TrainConfig, out_dir: Path,
         monitor: str) -> tuple[L.Trainer, ModelCheckpoint]:
     """Run Lightning on a task, resuming from out_dir/checkpoints; the best checkpoint (lowest `monitor`)
@@ -151,7 +163,10 @@ def fit(task: L.LightningModule, data: L.LightningDataModule, train_cfg: TrainCo
         use_distributed_sampler=False,  # our batch samplers already bucket by length
         enable_model_summary=False,
     )
-    trainer.fit(task, datamodule=data, ckpt_path=_newest_checkpoint(out_dir / "checkpoints"))
+    resume = _newest_checkpoint(out_dir / "checkpoints")
+    if resume is not None:
+        _check_same_model(task, resume)
+    trainer.fit(task, datamodule=data, ckpt_path=resume)
     if best.best_model_path:
         state = torch.load(best.best_model_path, map_location="cpu", weights_only=False)["state_dict"]
         task.load_state_dict(state)
@@ -162,8 +177,6 @@ def train(cfg: Config, out_dir: str | Path) -> Path:
     """Fit a model as configured; returns the path of the exported model file (out_dir/model.pt)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    if cfg.train.threads > 0:
-        torch.set_num_threads(cfg.train.threads)
     setup = build_setup(cfg)
     task = make_task(cfg, setup)
     trainer, best = fit(task, make_datamodule(cfg, setup), cfg.train, out_dir, monitor="val_cer")

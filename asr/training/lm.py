@@ -2,7 +2,9 @@
 
 The LM predicts the same token ids as the acoustic model it will be fused with, so its tokenizer
 comes from that model's file (`tokenizer_from`) or, failing that, is built from the text as the
-config's tokenizer section says. It trains in the same Lightning system as acoustic models.
+config's tokenizer section says. It trains in the same Lightning system as acoustic models: the
+lm section sets the model, epochs, budget and learning rate; the rest of the optimisation (seed,
+warm-up, clipping, precision, threads) comes from the train section.
 """
 
 from __future__ import annotations
@@ -98,14 +100,14 @@ def lm_tokenizer(cfg: Config, texts: list[str], tokenizer_from: str | None) -> A
 def train_lm(cfg: Config, text_paths: Sequence[str | Path], out: str | Path, tokenizer_from: str | None = None) -> Path:
     """Train an LSTM LM as cfg.lm says; writes the model file `out` (logs and checkpoints beside it)."""
     out = Path(out)
-    work = out.parent / f"{out.stem}_training"
-    work.mkdir(parents=True, exist_ok=True)
     L.seed_everything(cfg.train.seed, verbose=False)
     texts = read_texts(text_paths)
     tokenizer = lm_tokenizer(cfg, texts, tokenizer_from)
     if tokenizer.eos_id is None:
         raise UserError(f"{tokenizer_from} was written before tokenizers had a sentence symbol: retrain it")
     seqs = [s for s in (tokenizer.encode(t) for t in texts) if s]
+    if not seqs:
+        raise UserError("none of the text is made of the model's tokens")
     random.Random(cfg.train.seed).shuffle(seqs)
     n_dev = max(1, int(len(seqs) * cfg.lm.dev_fraction)) if len(seqs) > 1 else 0
     dev, train = (seqs[:n_dev], seqs[n_dev:]) if n_dev else (seqs, seqs)
@@ -113,6 +115,8 @@ def train_lm(cfg: Config, text_paths: Sequence[str | Path], out: str | Path, tok
         model = LSTMLM(cfg.lm.model_config(len(tokenizer), tokenizer.eos_id))
     except ValueError as err:
         raise UserError(str(err)) from None
+    work = out.parent / f"{out.stem}_training"  # logs, checkpoints and the learning curve
+    work.mkdir(parents=True, exist_ok=True)
     params = sum(p.numel() for p in model.parameters())
     print(f"language model: {cfg.lm.layers}x{cfg.lm.hidden} LSTM, {params / 1e6:.2f} M parameters, "
           f"{len(train)} training / {len(dev)} held-out sentences, {len(tokenizer)} tokens")

@@ -39,7 +39,8 @@ def plot_learning_curves(metrics_csv: Path, out_png: Path) -> Path | None:
     ax_err.set_ylabel("error rate (%)")
     ax_err.set_yscale("log")
     ax_err.grid(True, which="both", alpha=0.3)
-    ax_err.legend()
+    if ax_err.lines:  # a language model has no error rates, only losses
+        ax_err.legend()
     fig.tight_layout()
     fig.savefig(out_png, dpi=100)
     plt.close(fig)

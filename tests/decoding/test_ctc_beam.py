@@ -295,3 +295,25 @@ def test_rejects_bad_arguments(tmp_path):
         CTCBeamSearch(SUBWORD, lexicon=tmp_path / "bad.txt")
     with pytest.raises(ValueError, match="whitespace"):
         write_lexicon(["new york"], list, tmp_path / "lex.txt")
+
+
+def test_a_lexicon_search_that_cannot_finish_a_word_returns_nothing(tmp_path: Path):
+    """Frames that say "s e" and nothing more cannot spell "seven": flashlight's best hypothesis is then
+    an unfinished word at a forbidden score, which must not come out as the text "se"."""
+    symbols = ["<blank>", "|", "e", "n", "o", "s", "v", "<sos/eos>"]
+    lexicon = tmp_path / "lexicon.txt"
+    lexicon.write_text("seven s e v e n\n")
+    log_probs = torch.full((1, 8, len(symbols)), -60.0)
+    for t, s in enumerate(["s", "<blank>", "<blank>", "<blank>", "e", "e", "e", "e"]):
+        log_probs[0, t, symbols.index(s)] = 0.0
+    search = CTCBeamSearch(symbols, blank=0, eos=7, beam=10, lexicon=lexicon)
+    assert decode(search, log_probs) == []
+    # the same search still finds the word where the frames spell it
+    assert decode(search, peaky(symbols, "s e v _ e n")) == ids(symbols, "s e v e n")
+
+
+def test_a_file_kenlm_cannot_read_is_a_value_error(tmp_path: Path):
+    not_arpa = tmp_path / "notes.arpa"
+    not_arpa.write_text("not an arpa file\n")
+    with pytest.raises(ValueError, match="cannot load the language model"):
+        CTCBeamSearch(CHAR, blank=0, eos=len(CHAR) - 1, kenlm=not_arpa, lm_weight=0.5)
