@@ -101,8 +101,9 @@ class ModelTask(L.LightningModule):
 class SpeechTask(ModelTask):
     """Any acoustic model (ctc, las, joint) with its feature pipeline and augmentation.
 
-    Validation decodes greedily (the CTC head where the model has one, else the speller one token
-    at a time): cheap enough to run every epoch, and what picks the best checkpoint (val_cer).
+    Validation decodes greedily (CTC: the best path; LAS: the speller one token at a time; joint:
+    the joint search with one hypothesis): cheap enough to run every epoch, and what picks the best
+    checkpoint (val_cer).
     """
 
     def __init__(self, model: torch.nn.Module, features: FeaturePipeline, tokenizer: AnyTokenizer,
@@ -111,7 +112,10 @@ class SpeechTask(ModelTask):
         self.features = features
         self.tokenizer = tokenizer
         self.specaugment = specaugment
-        self.dev_decoder = TokenDecoder(model, tokenizer, DecodeOptions(method="greedy"))
+        # greedy with the weights the model was trained with: a joint model is scored by its joint search
+        # (beam 1), not by its CTC head alone, whose early dev errors would pick the wrong checkpoint
+        self.dev_decoder = TokenDecoder(model, tokenizer, DecodeOptions(
+            method="greedy", ctc_weight=getattr(model.cfg, "ctc_weight", None)))
         self._dev_refs: list[str] = []
         self._dev_hyps: list[str] = []
 
