@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     with tqdm(total=len(utterances), desc="decoding", unit="utt") as bar:
         for start in range(0, len(utterances), args.chunk):
             chunk = utterances[start:start + args.chunk]
-            waves = [load_audio(u.audio, sample_rate) for u in chunk]
+            waves = [load_audio(u.audio, sample_rate, u.start, u.end) for u in chunk]
             began = time.perf_counter()
             results = decode_waves(loaded, waves, decoder, attention=bool(args.plot_attention))
             decoding_seconds += time.perf_counter() - began

@@ -51,14 +51,16 @@ def audio_info(path: str | Path) -> AudioInfo:
                      int(info.channels))
 
 
-def load_audio(path: str | Path, sample_rate: int = 16000) -> torch.Tensor:
-    """Decode an audio file into a mono waveform at ``sample_rate``.
+def load_audio(path: str | Path, sample_rate: int = 16000, start: float = 0.0,
+               end: float | None = None) -> torch.Tensor:
+    """Decode an audio file, or the part of it from `start` to `end` seconds, into a mono waveform.
 
     Channels are averaged; a file at another rate is resampled with soxr (high quality).
 
     Args:
         path: any file libsndfile reads (wav, flac, ogg, ...).
         sample_rate: the rate of the returned waveform, in Hz.
+        start, end: a segment in seconds (only its samples are read); end None is the file's end.
     Returns:
         waveform : Tensor, shape = (n_samples,), float32, nominally in [-1, 1].
     Raises:
@@ -68,12 +70,21 @@ def load_audio(path: str | Path, sample_rate: int = 16000) -> torch.Tensor:
         raise UserError(f"sample rate must be positive, got {sample_rate}")
     path = _check_file(path)
     try:
-        # always_2d gives (n_samples, channels) for mono and multichannel files alike.
-        samples, file_rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+        with soundfile.SoundFile(str(path)) as f:
+            file_rate, first, last = f.samplerate, 0, f.frames
+            if start > 0 or end is not None:
+                first, last = round(start * file_rate), f.frames if end is None else round(end * file_rate)
+                if last > f.frames + round(0.01 * file_rate):  # a hundredth of a second's rounding is fine
+                    raise UserError(f"{path}: segment {start:.2f}-{end:.2f} s ends past the file's end "
+                                    f"({f.frames / file_rate:.2f} s)")
+                f.seek(min(first, f.frames))
+            # always_2d gives (n_samples, channels) for mono and multichannel files alike.
+            samples = f.read(max(0, min(last, f.frames) - first), dtype="float32", always_2d=True)
     except (soundfile.SoundFileError, RuntimeError, OSError) as err:
         raise _read_error(path, err) from None
     if samples.shape[0] == 0:
-        raise UserError(f"{path}: empty audio (0 samples)")
+        raise UserError(f"{path}: empty audio (0 samples)" if end is None
+                        else f"{path}: empty segment ({start:.2f}-{end:.2f} s)")
     mono = samples.mean(axis=1)  # (n_samples, channels) -> (n_samples,)
     if file_rate != sample_rate:
         mono = soxr.resample(mono, file_rate, sample_rate, quality="HQ")

@@ -5,13 +5,19 @@ A manifest is the only thing the rest of ``asr`` needs to know about a corpus::
     {"id": "1272-128104-0000", "audio": "/data/LibriSpeech/dev-clean/1272/128104/1272-128104-0000.flac",
      "duration": 5.855, "text": "MISTER QUILTER IS THE APOSTLE ...", "speaker": "1272"}
 
+A line may also name a segment of its file (a spoken word cut by ``asr align``)::
+
+    {"id": "1272-128104-0000_003", "audio": ".../1272-128104-0000.flac", "start": 1.24, "end": 1.71,
+     "word": "QUILTER", "speaker": "1272"}
+
+Readers take the segment's samples only; its duration is end - start and its text the word.
+
 The corpus readers (``librispeech``, ``folder``, ``fsdd``) write manifests and describe what they
 could not use in a :class:`PrepareReport`: problems are counted and shown, never silently dropped.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import os
@@ -24,6 +30,8 @@ from asr.data.audio import audio_info
 from asr.errors import UserError
 
 FIELDS = ("id", "audio", "duration", "text", "speaker")
+SEGMENT_FIELDS = ("id", "audio", "start", "end", "word", "speaker")
+KNOWN_FIELDS = set(FIELDS) | set(SEGMENT_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -33,8 +41,21 @@ class Utterance:
     id: str  # unique within the manifest, e.g. "1272-128104-0000"
     audio: str  # absolute path of the audio file
     duration: float  # seconds, from the file header
-    text: str  # the transcript as the corpus wrote it (normalised later)
+    text: str  # the transcript as the corpus wrote it (normalised later); a segment's word
     speaker: str
+    start: float = 0.0  # seconds into the file where the utterance starts (segments)
+    end: float | None = None  # seconds where it ends; None: the end of the file
+
+    @property
+    def is_segment(self) -> bool:
+        return self.end is not None
+
+    def to_json(self) -> dict:
+        """The manifest line: the utterance fields, or for a segment the segment fields."""
+        if not self.is_segment:
+            return {k: getattr(self, k) for k in FIELDS}
+        return {"id": self.id, "audio": self.audio, "start": self.start, "end": self.end, "word": self.text,
+                "speaker": self.speaker}
 
 
 def write_manifest(path: str | Path, utterances: Iterable[Utterance]) -> None:
@@ -50,8 +71,7 @@ def write_manifest(path: str | Path, utterances: Iterable[Utterance]) -> None:
     try:
         with tmp:
             for utt in utterances:
-                # asdict keeps field order, so every line reads id, audio, duration, text, speaker.
-                tmp.write(json.dumps(dataclasses.asdict(utt), ensure_ascii=False) + "\n")
+                tmp.write(json.dumps(utt.to_json(), ensure_ascii=False) + "\n")
         os.replace(tmp.name, path)
     except BaseException:
         Path(tmp.name).unlink(missing_ok=True)
@@ -89,25 +109,56 @@ def _parse_line(line: str, where: str, base: Path) -> Utterance:
         raise UserError(f"{where}: not valid JSON ({err.msg})") from None
     if not isinstance(obj, dict):
         raise UserError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+    if "start" in obj or "end" in obj or "word" in obj:
+        return _parse_segment(obj, where, base)
     missing = [key for key in FIELDS if key not in obj]
     unknown = sorted(set(obj) - set(FIELDS))
     if missing or unknown:
         raise UserError(f"{where}: expected keys {', '.join(FIELDS)}"
                         + (f"; missing {', '.join(missing)}" if missing else "")
+                        + (f"; unknown {', '.join(unknown)}" if unknown else "")
+                        + (f" (or a segment's {', '.join(SEGMENT_FIELDS)})" if missing else ""))
+    _check_strings(obj, ("id", "audio", "text", "speaker"), where)
+    duration = _seconds(obj["duration"], "duration", where)
+    return Utterance(id=obj["id"], audio=_audio_path(obj["audio"], base), duration=duration, text=obj["text"],
+                     speaker=obj["speaker"])
+
+
+def _parse_segment(obj: dict, where: str, base: Path) -> Utterance:
+    """A segment line (id, audio, start, end, word, speaker; a duration or text is allowed and checked)."""
+    missing = [key for key in SEGMENT_FIELDS if key not in obj and key != "word"]
+    unknown = sorted(set(obj) - KNOWN_FIELDS)
+    if missing or unknown:
+        raise UserError(f"{where}: a segment needs keys {', '.join(SEGMENT_FIELDS)}"
+                        + (f"; missing {', '.join(missing)}" if missing else "")
                         + (f"; unknown {', '.join(unknown)}" if unknown else ""))
-    for key in ("id", "audio", "text", "speaker"):
+    word = obj.get("word", obj.get("text", ""))
+    _check_strings({**obj, "word": word}, ("id", "audio", "word", "speaker"), where)
+    start, end = _seconds(obj["start"], "start", where), _seconds(obj["end"], "end", where)
+    if end <= start:
+        raise UserError(f"{where}: 'end' ({end}) must be after 'start' ({start})")
+    return Utterance(id=obj["id"], audio=_audio_path(obj["audio"], base), duration=end - start, text=word,
+                     speaker=obj["speaker"], start=start, end=end)
+
+
+def _check_strings(obj: dict, keys: tuple[str, ...], where: str) -> None:
+    for key in keys:
         if not isinstance(obj[key], str):
             raise UserError(f"{where}: '{key}' must be a string")
-    duration = obj["duration"]
-    # bool is an int in Python; a duration of `true` is a bug, not one second.
-    if isinstance(duration, bool) or not isinstance(duration, (int, float)) \
-            or not math.isfinite(duration) or duration < 0:
-        raise UserError(f"{where}: 'duration' must be a non-negative number of seconds")
     if not obj["id"]:
         raise UserError(f"{where}: 'id' is empty")
-    audio = Path(obj["audio"])
-    return Utterance(id=obj["id"], audio=str(audio if audio.is_absolute() else base / audio),
-                     duration=float(duration), text=obj["text"], speaker=obj["speaker"])
+
+
+def _seconds(value, key: str, where: str) -> float:
+    # bool is an int in Python; a duration of `true` is a bug, not one second.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise UserError(f"{where}: '{key}' must be a non-negative number of seconds")
+    return float(value)
+
+
+def _audio_path(audio: str, base: Path) -> str:
+    path = Path(audio)
+    return str(path if path.is_absolute() else base / path)
 
 
 # Problem kind -> how the summary names one of them, and several.

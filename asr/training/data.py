@@ -110,10 +110,11 @@ class SpeechDataset(Dataset):
         return len(self.examples)
 
     def _wave(self, index: int) -> torch.Tensor:
+        utt = self.examples[index].utt
         if self._cache is None:
-            return load_audio(self.examples[index].utt.audio, self.sample_rate)
+            return load_audio(utt.audio, self.sample_rate, utt.start, utt.end)
         if index not in self._cache:
-            self._cache[index] = load_audio(self.examples[index].utt.audio, self.sample_rate).half()
+            self._cache[index] = load_audio(utt.audio, self.sample_rate, utt.start, utt.end).half()
         return self._cache[index].float()
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, str, str]:

@@ -49,7 +49,7 @@ def measure_cmvn(features: FeaturePipeline, utterances: list[Utterance], count: 
 
     def frames():
         for utt in sample:
-            wave = load_audio(utt.audio, features.cfg.sample_rate)
+            wave = load_audio(utt.audio, features.cfg.sample_rate, utt.start, utt.end)
             feats, _ = unnormalised(wave.unsqueeze(0), torch.tensor([len(wave)]))
             yield feats[0]
 
