@@ -1,0 +1,103 @@
+"""Cut a manifest's utterances into words: CTC forced alignment of their transcripts.
+
+  asr align --model exp/mini/model.pt data/dev.jsonl --out data/dev_words.jsonl [--min-duration 0.1]
+
+Writes one segment line per word, {"id": "<utterance id>_<NNN>", "audio", "start", "end", "word",
+"speaker"} (NNN: the word's place in the transcript, from 000), which every manifest reader takes as
+the word's stretch of its file. Needs a CTC or joint model over characters or words. Boundaries
+between words lie in the middle of the pause between their CTC spikes, and the first and last words
+reach the utterance's ends, so an utterance's words tile it. Utterances whose transcript the model
+cannot spell, or whose audio is too short for it, are skipped with one line each; unreadable audio
+gets one line on stderr, the others are still aligned, and the exit status is 1. The output is
+written at the end, atomically.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+
+from tqdm import tqdm
+
+from asr.data.audio import load_audio
+from asr.data.manifest import Utterance, read_manifest, write_manifest
+from asr.errors import UserError
+from asr.model_file import load_model_file
+from asr.word_segments import PROBLEMS, Alignment, WordAligner
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", required=True, help="CTC or joint model file written by asr train (model.pt)")
+    parser.add_argument("manifest", help="JSON-lines manifest of utterances with transcripts (asr prepare)")
+    parser.add_argument("--out", required=True, help="word segments to write (JSON lines)")
+    parser.add_argument("--min-duration", type=float, default=0.0, metavar="S",
+                        help="leave out words shorter than S seconds (default: keep all)")
+    parser.add_argument("--device", default="cpu", help="torch device, e.g. cuda (default: cpu)")
+    parser.add_argument("--chunk", type=int, default=100, help="utterances read and aligned at a time")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.min_duration < 0:
+        raise UserError(f"--min-duration must be at least 0, not {args.min_duration}")
+    if not Path(args.manifest).is_file():
+        raise UserError(f"manifest not found: {args.manifest}")
+    aligner = WordAligner(load_model_file(args.model, args.device))
+    utterances = read_manifest(args.manifest)
+    if not utterances:
+        raise UserError(f"manifest is empty: {args.manifest}")
+    segments: list[Utterance] = []
+    skipped: Counter[str] = Counter()
+    unreadable = short = 0
+    with tqdm(total=len(utterances), desc="aligning", unit="utt") as bar:
+        for start in range(0, len(utterances), args.chunk):
+            chunk, waves = [], []
+            for utt in utterances[start:start + args.chunk]:
+                try:
+                    waves.append(load_audio(utt.audio, aligner.sample_rate, utt.start, utt.end))
+                    chunk.append(utt)
+                except UserError as err:
+                    tqdm.write(f"asr: error: {err}", file=sys.stderr)
+                    unreadable += 1
+            for utt, alignment in zip(chunk, aligner(waves, [u.text for u in chunk])):
+                if alignment.problem:
+                    tqdm.write(f"asr: skipped {utt.id}: {_reason(alignment)}", file=sys.stderr)
+                    skipped[alignment.problem] += 1
+                    continue
+                words = _segments(utt, alignment)
+                kept = [w for w in words if w.duration >= args.min_duration]
+                short += len(words) - len(kept)
+                segments += kept
+            bar.update(len(utterances[start:start + args.chunk]))
+    write_manifest(args.out, segments)
+    print(_summary(len(utterances), skipped, unreadable, short, args.min_duration, segments, args.out))
+    return 1 if unreadable else 0
+
+
+def _segments(utt: Utterance, alignment: Alignment) -> list[Utterance]:
+    """An utterance's words as segment lines of its audio file (times from the file's start)."""
+    segments = []
+    for w in alignment.words:
+        start, end = round(utt.start + w.start, 4), round(utt.start + w.end, 4)  # 0.1 ms: finer than a sample at 8 kHz
+        segments.append(Utterance(id=f"{utt.id}_{w.index:03d}", audio=utt.audio, duration=round(end - start, 4),
+                                  text=w.word, speaker=utt.speaker, start=start, end=end))
+    return segments
+
+
+def _reason(alignment: Alignment) -> str:
+    return PROBLEMS[alignment.problem] + (f" ({alignment.detail})" if alignment.detail else "")
+
+
+def _summary(total: int, skipped: Counter[str], unreadable: int, short: int, min_duration: float,
+             segments: list[Utterance], out: str) -> str:
+    aligned = total - sum(skipped.values()) - unreadable
+    text = f"aligned {aligned} of {total} utterances"
+    problems = [f"{n} with {PROBLEMS[key]}" for key, n in skipped.items()]
+    problems += [f"{unreadable} unreadable"] if unreadable else []
+    text += f" (skipped {', '.join(problems)})" if problems else ""
+    mean = sum(s.duration for s in segments) / len(segments) if segments else 0.0
+    text += f"; wrote {len(segments)} word segments to {out}, mean word duration {mean:.3f} s"
+    if short:
+        text += f"; {short} word{'' if short == 1 else 's'} shorter than {min_duration:g} s left out"
+    return text
