@@ -28,8 +28,8 @@ def test_token_spans_follow_the_best_path():
 def test_repeated_letters_keep_the_blank_between_them():
     # "all": the two l's are two spans with the blank at frame 4 between them
     lp = _log_probs([A, L, L, L, _, L, _])
-    assert token_spans(lp, 7, [A, L, L]) == [TokenSpan(A, 0, 1, pytest.approx(0.9)), TokenSpan(L, 1, 4, pytest.approx(0.9)),
-                                             TokenSpan(L, 5, 6, pytest.approx(0.9))]
+    near = pytest.approx(0.9)
+    assert token_spans(lp, 7, [A, L, L]) == [TokenSpan(A, 0, 1, near), TokenSpan(L, 1, 4, near), TokenSpan(L, 5, 6, near)]
 
 
 def test_repeated_letters_get_a_blank_the_best_path_lacks():
