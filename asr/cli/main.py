@@ -16,6 +16,7 @@ SUBCOMMANDS = {
     "evaluate": "Score a trained model on a manifest (WER, CER).",
     "transcribe": "Transcribe audio files with a trained model.",
     "lm": "Train a language model on text, for beam search (asr lm train ...).",
+    "qbe": "Query-by-example retrieval of word segments: vectors against a DTW baseline (MAP, same-different AP).",
     "align": "Cut a manifest's utterances into word segments (CTC forced alignment).",
 }
 
