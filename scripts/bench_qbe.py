@@ -9,9 +9,13 @@ Both searches rank every segment for every query, as `asr qbe` times them: DTW b
 similarity; each followed by the argsort of each query's row. Prints seconds for each and the ratio.
 
 --fsdd DIR runs the DTW baseline on the real recordings instead: every file is a segment whose
-word is its digit, the held-out speaker's files are the queries, and the frames are 80 log-mel
-filterbanks at 8 kHz with each segment's mean removed (no trained statistics needed). Prints the
-MAP, the same-different AP and the times that `asr qbe --dtw` would.
+word is its digit, the held-out speaker's files are the queries. Frames at 8 kHz, each segment's
+mean removed: --features fbank80 (80 log-mel filterbanks) or mfcc13 (13 MFCCs from 40 mels,
+divided by their standard deviation over the corpus, as the digit models' pipeline does: MAP
+0.712 against 0.662 without, whose cosine the large low coefficients dominate). Prints the MAP, the same-different AP and the times
+that `asr qbe --dtw` would. Figures on two busy cores, theo's 500 recordings as queries:
+fbank80 MAP 0.609, same-different AP 0.333, search 12 s; mfcc13 MAP 0.712, same-different
+AP 0.609, search 10 s.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from asr.retrieval.dtw import dtw_distances
 from asr.retrieval.metrics import cosine_similarity
@@ -37,9 +42,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--fsdd", type=Path, help="FSDD recordings folder: the real-data DTW baseline")
     parser.add_argument("--query-speaker", default="theo", help="with --fsdd: whose recordings are the queries")
+    parser.add_argument("--features", choices=("fbank80", "mfcc13"), default="fbank80", help="with --fsdd: frames")
     args = parser.parse_args()
     if args.fsdd:
-        fsdd_baseline(args.fsdd, args.query_speaker, args.threads)
+        fsdd_baseline(args.fsdd, args.query_speaker, args.features, args.threads)
     else:
         random_data(args)
 
@@ -71,7 +77,7 @@ def random_data(args: argparse.Namespace) -> None:
     print(f"ratio    {dtw_seconds / vector_seconds:9.0f} x")
 
 
-def fsdd_baseline(folder: Path, query_speaker: str, threads: int) -> None:
+def fsdd_baseline(folder: Path, query_speaker: str, kind: str, threads: int) -> None:
     """DTW MAP and same-different AP on FSDD ({digit}_{speaker}_{take}.wav), one speaker's files as queries."""
     from asr.features.frontend import FeatureConfig
     from asr.features.pipeline import FeaturePipeline
@@ -84,16 +90,22 @@ def fsdd_baseline(folder: Path, query_speaker: str, threads: int) -> None:
     queries = np.array([s.row for s in segments if s.speaker == query_speaker])
     if not len(queries):
         raise SystemExit(f"no recording of speaker {query_speaker} in {folder}")
-    pipeline = FeaturePipeline(FeatureConfig(kind="fbank", sample_rate=8000, n_mels=80, normalize="utterance"))
+    if kind == "fbank80":
+        cfg = FeatureConfig(kind="fbank", sample_rate=8000, n_mels=80, normalize="utterance")
+    else:
+        cfg = FeatureConfig(kind="mfcc", sample_rate=8000, n_mels=40, n_mfcc=13, n_fft=256, normalize="utterance")
     began = time.perf_counter()
     waves = segment_waves(segments, 8000)
     read = time.perf_counter() - began
     began = time.perf_counter()
-    features = segment_features(pipeline, waves)
+    features = segment_features(FeaturePipeline(cfg), waves)
+    if kind == "mfcc13":  # a second pass with the corpus' standard deviation per coefficient
+        std = torch.from_numpy(np.concatenate(features).std(axis=0))
+        features = segment_features(FeaturePipeline(cfg, torch.zeros_like(std), std), waves)
     feature_seconds = time.perf_counter() - began
     result = evaluate_dtw(features, [s.word for s in segments], queries, threads=threads)
     frames = [len(f) for f in features]
-    print(f"FSDD: {len(segments)} recordings ({min(frames)}-{max(frames)} frames, mean {np.mean(frames):.0f}), "
+    print(f"FSDD, {kind}: {len(segments)} recordings ({min(frames)}-{max(frames)} frames, mean {np.mean(frames):.0f}), "
           f"{len(queries)} queries of {query_speaker}, {threads} threads")
     print(f"DTW MAP {result.qbe.mean_ap:.4f}  same-different AP {result.same_different.average_precision:.4f}  "
           f"search {result.search_seconds:.1f} s  features {feature_seconds:.1f} s (reading audio {read:.1f} s)  "

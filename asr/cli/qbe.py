@@ -46,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("nothing to evaluate: give --vectors, --dtw or both")
     if args.map and not args.vectors:
         raise UserError("--map draws vectors: give --vectors too")
+    if args.threads is not None and args.threads < 1:
+        raise UserError(f"--threads must be at least 1, got {args.threads}")
     segments = read_segment_index(args.index)
     words = _words(segments, args.index)
     queries = _queries(segments, args.queries_speaker)

@@ -59,7 +59,7 @@ def _dtw_pairs(sim: np.ndarray, row_offsets: np.ndarray, col_offsets: np.ndarray
                 d = 1.0 - sim[r0 + i, c0 + j]
                 cur[j] = min(prev[j - 1] + 2.0 * d, min(prev[j], cur[j - 1]) + d)
             prev, cur = cur, prev
-        out[p] = prev[m - 1] / (n + m)
+        out[p] = max(prev[m - 1] / (n + m), 0.0)  # float32 similarities can pass 1 by a rounding
 
 
 def _unit_frames(sequences: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
