@@ -100,7 +100,8 @@ def _dtw_features(model_path: str, segments: list[Segment]) -> tuple[list[np.nda
 
     loaded = load_model_file(model_path)
     if loaded.features is None:
-        raise UserError(f"{model_path} is a {loaded.kind} model without a feature pipeline: DTW needs an acoustic model")
+        raise UserError(f"{model_path} is a {loaded.kind} model without a feature pipeline: "
+                        "DTW needs an acoustic model")
     began = time.perf_counter()
     waves = segment_waves(segments, loaded.features.cfg.sample_rate)
     read = time.perf_counter() - began
