@@ -33,6 +33,7 @@ class AttentionModelConfig:
     decoder_dropout: float = 0.1
     label_smoothing: float = 0.1
     sampling_prob: float = 0.0  # scheduled sampling: chance of feeding the speller its own last prediction
+    guided_attention: float = 0.0  # weight of the guided-attention loss (0 = none); see `guided_attention_loss`
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -110,9 +111,12 @@ class AttentionModel(nn.Module):
         """Label-smoothed cross-entropy per output token (eos included)."""
         inputs, outputs = self._speller_io(targets, target_lens)
         sampling = self.cfg.sampling_prob if self.training else 0.0
-        logits, _ = self.speller(enc, enc_lens, inputs, sampling)
-        return nn.functional.cross_entropy(logits.flatten(0, 1), outputs.flatten(), ignore_index=-1,
+        logits, weights = self.speller(enc, enc_lens, inputs, sampling)
+        loss = nn.functional.cross_entropy(logits.flatten(0, 1), outputs.flatten(), ignore_index=-1,
                                            label_smoothing=self.cfg.label_smoothing)
+        if self.cfg.guided_attention > 0:
+            loss = loss + self.cfg.guided_attention * guided_attention_loss(weights, target_lens + 1, enc_lens)
+        return loss
 
     def loss(self, feats: torch.Tensor, feat_lens: torch.Tensor, targets: torch.Tensor,
              target_lens: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
@@ -139,3 +143,24 @@ class AttentionModel(nn.Module):
         inputs, _ = self._speller_io(padded, lens)
         _, weights = self.speller(enc, enc_lens, inputs)
         return [weights[b, :n + 1, :enc_lens[b]].cpu() for b, n in enumerate(lens.tolist())]
+
+
+def guided_attention_loss(weights: torch.Tensor, out_lens: torch.Tensor, enc_lens: torch.Tensor,
+                          width: float = 0.2) -> torch.Tensor:
+    """The attention weight that falls far from the diagonal (Tachibana et al. 2018), per output token.
+
+    weights (B, S, T) with out_lens (B,) real rows and enc_lens (B,) real frames. Weight on frame t
+    at output step s costs 1 - exp(-(s/S - t/T)^2 / (2 width^2)): nothing on the diagonal, almost 1
+    half an utterance away. Speech runs at an uneven pace, so the band is wide; it only has to keep
+    the speller off a frame it could use as a summary of the whole utterance.
+
+    >>> w = torch.eye(4).unsqueeze(0)
+    >>> float(guided_attention_loss(w, torch.tensor([4]), torch.tensor([4])))
+    0.0
+    """
+    batch, steps, frames = weights.shape
+    s = (torch.arange(steps, device=weights.device).unsqueeze(0) + 0.5) / out_lens.unsqueeze(1)  # (B, S)
+    t = (torch.arange(frames, device=weights.device).unsqueeze(0) + 0.5) / enc_lens.unsqueeze(1)  # (B, T)
+    penalty = 1 - torch.exp(-(s.unsqueeze(2) - t.unsqueeze(1)) ** 2 / (2 * width ** 2))  # (B, S, T)
+    real = (torch.arange(steps, device=weights.device).unsqueeze(0) < out_lens.unsqueeze(1)).unsqueeze(2)
+    return (weights * penalty * real).sum() / out_lens.sum()

@@ -56,9 +56,10 @@ class Speller(nn.Module):
         batch, frames, _ = enc.shape
         zeros = enc.new_zeros(batch, self.cfg.layers, self.cfg.hidden)
         mask = padding_mask(enc_lens, frames)
-        # the location-aware score starts from all weight on the first frame: "begin at the beginning"
-        weights = enc.new_zeros(batch, frames)
-        weights[:, 0] = 1.0
+        # the location-aware score starts from weights spread evenly over the real frames (as ESPnet's
+        # AttLoc does): a start with all weight on frame 0 taught the joint mini model to keep going back
+        # to frame 0, where the backward LSTM holds a summary of the whole utterance
+        weights = mask.float() / enc_lens.unsqueeze(1).to(enc.dtype)
         return zeros, zeros.clone(), enc.new_zeros(batch, enc.size(2)), weights, enc, self.attention.prepare(enc), mask
 
     def _advance(self, tokens: torch.Tensor, state: SpellerState) -> tuple[torch.Tensor, SpellerState]:
