@@ -31,23 +31,29 @@ FORMAT_V1 = "asr-ctc-model/1"  # CTC only, no kind recorded
 class LoadedModel:
     model: nn.Module
     features: FeaturePipeline | None  # None for a language model
-    tokenizer: AnyTokenizer
+    tokenizer: AnyTokenizer | None  # None for an embedding model (speech in, vectors out)
     info: dict  # training config, data sizes and final metrics, for people to read
 
     @property
     def kind(self) -> str:
         return self.model.kind
 
+    def require(self, kinds: tuple[str, ...], path: str | Path, purpose: str) -> LoadedModel:
+        """Itself when its kind is one of `kinds`; else a UserError: "PATH is a KIND model: it cannot PURPOSE"."""
+        if self.kind not in kinds:
+            raise UserError(f"{path} is a {self.kind} model: it cannot {purpose} (that needs {', '.join(kinds)})")
+        return self
 
-def save_model_file(path: str | Path, model: nn.Module, features: FeaturePipeline | None, tokenizer: AnyTokenizer,
-                    info: dict | None = None) -> None:
+
+def save_model_file(path: str | Path, model: nn.Module, features: FeaturePipeline | None,
+                    tokenizer: AnyTokenizer | None, info: dict | None = None) -> None:
     """Write the model file atomically (a crash mid-write never leaves a truncated model)."""
     payload = {
         "format": FORMAT,
         "kind": model.kind,
         "model_config": model.cfg.to_dict(),
         "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-        "tokenizer": tokenizer.to_dict(),
+        "tokenizer": tokenizer.to_dict() if tokenizer is not None else None,
         "info": info or {},
     }
     if features is not None:
@@ -81,5 +87,5 @@ def load_model_file(path: str | Path, device: str | torch.device = "cpu") -> Loa
     if "features" in payload:
         features = FeaturePipeline(FeatureConfig(**payload["features"]), payload["cmvn"]["mean"],
                                    payload["cmvn"]["std"]).to(device).eval()
-    tokenizer = tokenizer_from_dict(payload["tokenizer"])
+    tokenizer = tokenizer_from_dict(payload["tokenizer"]) if payload.get("tokenizer") is not None else None
     return LoadedModel(model.to(device).eval(), features, tokenizer, payload.get("info", {}))

@@ -25,6 +25,7 @@ from asr.data.audio import load_audio
 from asr.data.manifest import read_manifest
 from asr.errors import UserError
 from asr.model_file import load_model_file
+from asr.models.kinds import ACOUSTIC_KINDS
 from asr.scoring import error_rates
 from asr.text.normalize import normalize_text
 
@@ -42,9 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if not Path(args.manifest).is_file():
         raise UserError(f"manifest not found: {args.manifest}")
-    loaded = load_model_file(args.model, args.device)
-    if loaded.features is None:
-        raise UserError(f"{args.model} is a {loaded.kind} model: it cannot transcribe audio")
+    loaded = load_model_file(args.model, args.device).require(ACOUSTIC_KINDS, args.model, "transcribe audio")
     if args.plot_attention and loaded.kind == "ctc":
         raise UserError("--plot-attention needs an attention model (las or joint); this one is ctc")
     decoder = decoder_from_args(loaded, args)

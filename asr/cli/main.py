@@ -18,6 +18,7 @@ SUBCOMMANDS = {
     "lm": "Train a language model on text, for beam search (asr lm train ...).",
     "qbe": "Query-by-example retrieval of word segments: vectors against a DTW baseline (MAP, same-different AP).",
     "align": "Cut a manifest's utterances into word segments (CTC forced alignment).",
+    "embed": "Turn spoken segments into fixed-size vectors (Audio Word2Vec models).",
 }
 
 

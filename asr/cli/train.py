@@ -6,8 +6,9 @@
 
 Any setting of the config can be overridden as --section.key VALUE (sections: data, features,
 specaugment, tokenizer, model, train). model.kind chooses the model: ctc (default), las
-(Listen-Attend-Spell) or joint (CTC/attention, loss weighted by model.ctc_weight). Leaves OUT/model.pt (the self-contained model that
-`asr transcribe` and `asr evaluate` load), OUT/learning_curve.png, CSV and TensorBoard logs in
+(Listen-Attend-Spell) or joint (CTC/attention, loss weighted by model.ctc_weight) to transcribe;
+sa, dsa or cae (Audio Word2Vec autoencoders over spoken segments, for `asr embed`). Leaves
+OUT/model.pt (the self-contained model file), OUT/learning_curve.png, CSV and TensorBoard logs in
 OUT/logs and checkpoints in OUT/checkpoints. Running again with the same --out resumes from
 the last checkpoint.
 """
@@ -29,8 +30,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, args.overrides)
-    from asr.training.fit import train  # imported late: Lightning takes seconds to import
+    # imported late: Lightning takes seconds to import
+    from asr.models.kinds import EMBEDDING_KINDS
 
+    if cfg.model.kind in EMBEDDING_KINDS:
+        from asr.training.embedder import train_embedder as train
+    else:
+        from asr.training.fit import train
     model_path = train(cfg, args.out)
     print(f"model written to {model_path}")
     return 0

@@ -18,6 +18,7 @@ from asr.cli.decode_options import add_decode_arguments, decoder_from_args
 from asr.data.audio import load_audio
 from asr.errors import UserError
 from asr.model_file import load_model_file
+from asr.models.kinds import ACOUSTIC_KINDS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,9 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = load_model_file(args.model, args.device)
-    if loaded.features is None:
-        raise UserError(f"{args.model} is a {loaded.kind} model: it cannot transcribe audio")
+    loaded = load_model_file(args.model, args.device).require(ACOUSTIC_KINDS, args.model, "transcribe audio")
     decoder = decoder_from_args(loaded, args)
     sample_rate = loaded.features.cfg.sample_rate
     good, waves, failed = [], [], 0

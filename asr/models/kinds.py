@@ -7,15 +7,21 @@ from torch import nn
 from asr.models.attention_model import AttentionModel, AttentionModelConfig
 from asr.models.ctc_model import CTCModel, CTCModelConfig
 from asr.models.lstm_lm import LSTMLM, LSTMLMConfig
+from asr.models.seq_autoencoder import SeqAutoencoder, SeqAutoencoderConfig
 
-# kind -> (model class, its config class); "las" and "joint" are one class told apart by its CTC weight
+# kind -> (model class, its config class); "las" and "joint" are one class told apart by its CTC weight,
+# the Audio Word2Vec autoencoders "sa", "dsa" and "cae" one class told apart by how they were trained
 MODEL_KINDS = {
     "ctc": (CTCModel, CTCModelConfig),
     "las": (AttentionModel, AttentionModelConfig),
     "joint": (AttentionModel, AttentionModelConfig),
     "lstm_lm": (LSTMLM, LSTMLMConfig),
+    "sa": (SeqAutoencoder, SeqAutoencoderConfig),
+    "dsa": (SeqAutoencoder, SeqAutoencoderConfig),
+    "cae": (SeqAutoencoder, SeqAutoencoderConfig),
 }
-ACOUSTIC_KINDS = ("ctc", "las", "joint")
+ACOUSTIC_KINDS = ("ctc", "las", "joint")  # speech in, text out
+EMBEDDING_KINDS = ("sa", "dsa", "cae")  # a speech segment in, a vector out
 
 
 def build_model(kind: str, config: dict) -> nn.Module:

@@ -22,6 +22,7 @@ from asr.models.attention_model import AttentionModelConfig
 from asr.models.ctc_model import CTCModelConfig
 from asr.models.lstm_lm import LSTMLMConfig
 from asr.models.rnn_encoder import EncoderConfig
+from asr.models.seq_autoencoder import VARIANTS, SeqAutoencoderConfig
 
 
 @dataclass
@@ -36,6 +37,7 @@ class DataConfig:
     speed_perturb: list = field(default_factory=list)  # e.g. [0.9, 1.0, 1.1]: a speed per training read
     noise_snr: list = field(default_factory=list)  # e.g. [10, 30]: white noise at an SNR (dB) per training read
     cache_audio: bool = False  # keep decoded training audio in memory (float16, 2 bytes a sample)
+    pair_across_speakers: bool = True  # cae: the word's other instance comes from another speaker when it can
 
 
 @dataclass
@@ -48,7 +50,8 @@ class TokenizerConfig:
 class ModelConfig:
     """The model: its kind, the RNN encoder, and (las, joint) the attention decoder."""
 
-    kind: str = "ctc"  # "ctc", "las" (attention decoder) or "joint" (CTC head + attention decoder)
+    kind: str = "ctc"  # "ctc", "las" (attention decoder), "joint" (CTC head + attention decoder), or the
+    # Audio Word2Vec autoencoders "sa", "dsa" (masked input) and "cae" (another instance of the word out)
     cell: str = "lstm"  # "lstm", "gru", "rnn" (Elman) or "jordan"
     hidden: int = 320  # encoder units per direction
     layers: int = 4
@@ -65,16 +68,23 @@ class ModelConfig:
     decoder_dropout: float = 0.1
     label_smoothing: float = 0.1
     sampling_prob: float = 0.0  # scheduled sampling: chance of feeding the speller its own last prediction
+    guided_attention: float = 0.0  # weight of a loss on attention far from the diagonal (0 = none)
+    vector_dim: int = 100  # sa, dsa, cae: the size of a segment's vector (Chung et al. 2016 used 100)
+    init_from: str = ""  # sa, dsa, cae: a trained autoencoder's model file to start from (cae starts from an sa)
 
-    def model_config(self, input_dim: int, vocab_size: int, eos_id: int | None) -> CTCModelConfig | AttentionModelConfig:
+    def model_config(self, input_dim: int, vocab_size: int = 0,
+                     eos_id: int | None = None) -> CTCModelConfig | AttentionModelConfig | SeqAutoencoderConfig:
         """The frozen config of the model this describes, for features of `input_dim` and a tokenizer."""
         encoder = EncoderConfig(input_dim=input_dim, cell=self.cell, hidden=self.hidden, layers=self.layers,
                                 bidirectional=self.bidirectional, dropout=self.dropout, stack=self.stack,
                                 pyramid=self.pyramid)
         if self.kind == "ctc":
             return CTCModelConfig(encoder=encoder, vocab_size=vocab_size)
+        if self.kind in VARIANTS:
+            return SeqAutoencoderConfig(encoder=encoder, variant=self.kind, vector_dim=self.vector_dim,
+                                        decoder_hidden=self.decoder_hidden, decoder_layers=self.decoder_layers)
         if self.kind not in ("las", "joint"):
-            raise ValueError(f"model.kind must be ctc, las or joint, not {self.kind!r}")
+            raise ValueError(f"model.kind must be ctc, las, joint, sa, dsa or cae, not {self.kind!r}")
         if self.kind == "joint" and not 0 < self.ctc_weight <= 1:
             raise ValueError(f"a joint model needs 0 < model.ctc_weight <= 1, not {self.ctc_weight}")
         return AttentionModelConfig(
@@ -82,7 +92,7 @@ class ModelConfig:
             ctc_weight=self.ctc_weight if self.kind == "joint" else 0.0, attention=self.attention,
             attention_dim=self.attention_dim, decoder_hidden=self.decoder_hidden, decoder_layers=self.decoder_layers,
             embed_dim=self.embed_dim, decoder_dropout=self.decoder_dropout, label_smoothing=self.label_smoothing,
-            sampling_prob=self.sampling_prob)
+            sampling_prob=self.sampling_prob, guided_attention=self.guided_attention)
 
 
 @dataclass

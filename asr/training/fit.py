@@ -30,14 +30,18 @@ from asr.training.data import Example, FilterCounts, SpeechDataModule, make_exam
 from asr.training.plots import plot_learning_curves
 
 
-def _read(path: str, what: str) -> list[Utterance]:
+def read_utterances(path: str, what: str, max_duration: float | None = None) -> list[Utterance]:
+    """The utterances of the `what` ("train", "dev") manifest; with `max_duration`, those no longer."""
     if not path:
         raise UserError(f"no {what} manifest: set data.{what} in the config or pass --data.{what} PATH")
     if not Path(path).is_file():
         raise UserError(f"{what} manifest not found: {path}")
     utterances = read_manifest(path)
+    if max_duration is not None:
+        utterances = [u for u in utterances if u.duration <= max_duration]
     if not utterances:
-        raise UserError(f"{what} manifest is empty: {path}")
+        raise UserError(f"{what} manifest is empty: {path}" if max_duration is None
+                        else f"{what} manifest has nothing of at most data.max_duration={max_duration} s: {path}")
     return utterances
 
 
@@ -73,7 +77,7 @@ class Setup:
 def build_setup(cfg: Config) -> Setup:
     """Read manifests, build tokenizer, features (with statistics) and model; filter utterances, with counts."""
     L.seed_everything(cfg.train.seed, verbose=False)
-    train_utts, dev_utts = _read(cfg.data.train, "train"), _read(cfg.data.dev, "dev")
+    train_utts, dev_utts = read_utterances(cfg.data.train, "train"), read_utterances(cfg.data.dev, "dev")
     try:
         tokenizer = build_tokenizer(cfg.tokenizer.kind, [u.text for u in train_utts],
                                     vocab_size=cfg.tokenizer.vocab_size)

@@ -1,0 +1,217 @@
+"""Training the Audio Word2Vec autoencoders (model.kind sa, dsa, cae) on spoken segments.
+
+The manifests hold one segment per line, whole files (an isolated-word corpus such as FSDD, the
+word is the line's text) or segments cut by `asr align` (start, end, word). The model learns
+from the audio alone; words are used only to pair instances for the correspondence autoencoder
+and to measure, on dev, how well the vectors find the same word (same-different AP).
+
+    sa   reconstruct the segment's own frames
+    dsa  reconstruct them from a masked copy (the specaugment section's masks, input only)
+    cae  reconstruct another instance of the same word, from another speaker when the word has one
+         (Kamper 2019); start it from a trained sa with model.init_from
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+import lightning as L
+import torch
+from torch.utils.data import DataLoader
+
+from asr.data.manifest import Utterance
+from asr.errors import UserError
+from asr.features.pipeline import FeaturePipeline
+from asr.features.specaugment import SpecAugmentConfig, spec_augment
+from asr.model_file import load_model_file, save_model_file
+from asr.models.kinds import EMBEDDING_KINDS, build_model
+from asr.text.normalize import normalize_text
+from asr.training.config import Config, TrainConfig
+from asr.training.data import Example, LengthBucketSampler, SpeechDataset
+from asr.training.fit import fit, measure_cmvn, read_utterances
+from asr.training.plots import plot_learning_curves
+from asr.training.task import ModelTask
+
+
+class PairBatch(NamedTuple):
+    waves: torch.Tensor  # (B, S) the segments the encoder reads, zero-padded
+    wave_lens: torch.Tensor  # (B,)
+    target_waves: torch.Tensor  # (B, S2) the segments the decoder writes out (the same ones, or partners)
+    target_lens: torch.Tensor  # (B,)
+    ids: list[str]
+    texts: list[str]  # the words
+
+
+def partner_table(words: Sequence[str], speakers: Sequence[str], across_speakers: bool) -> list[list[int]]:
+    """For each segment, the other segments of its word it may be paired with: those of other
+    speakers when the word has any (and `across_speakers`), else any other instance; itself if alone.
+
+    >>> partner_table(["a", "a", "a", "b"], ["x", "x", "y", "x"], True)
+    [[2], [2], [0, 1], [3]]
+    """
+    by_word: dict[str, list[int]] = defaultdict(list)
+    for i, word in enumerate(words):
+        by_word[word].append(i)
+    table = []
+    for i, word in enumerate(words):
+        others = [j for j in by_word[word] if j != i]
+        if across_speakers:
+            others = [j for j in others if speakers[j] != speakers[i]] or others
+        table.append(others or [i])
+    return table
+
+
+class SegmentPairDataset(SpeechDataset):
+    """(segment, target, id, word): the target is the segment itself, or with `partners` a random one
+    of its partners, drawn anew on every read (cached audio as the speech dataset keeps it)."""
+
+    def __init__(self, examples: Sequence[Example], sample_rate: int, partners: list[list[int]] | None = None,
+                 cache_audio: bool = True):
+        super().__init__(examples, sample_rate, cache_audio=cache_audio)
+        self.partners = partners
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, str, str]:
+        target = random.choice(self.partners[index]) if self.partners else index
+        utt = self.examples[index].utt
+        return self._wave(index), self._wave(target), utt.id, normalize_text(utt.text)
+
+
+def collate_pairs(items: list[tuple[torch.Tensor, torch.Tensor, str, str]]) -> PairBatch:
+    waves, targets, ids, words = zip(*items)
+    pad = torch.nn.utils.rnn.pad_sequence
+    return PairBatch(pad(list(waves), batch_first=True), torch.tensor([len(w) for w in waves]),
+                     pad(list(targets), batch_first=True), torch.tensor([len(w) for w in targets]),
+                     list(ids), list(words))
+
+
+class SegmentDataModule(L.LightningDataModule):
+    def __init__(self, train: SegmentPairDataset, dev: SegmentPairDataset, max_batch_seconds: float,
+                 max_batch_size: int, seed: int):
+        super().__init__()
+        self.train_set, self.dev_set = train, dev
+        self.batching = dict(max_seconds=max_batch_seconds, max_size=max_batch_size, seed=seed)
+
+    def _loader(self, dataset: SegmentPairDataset, shuffle: bool) -> DataLoader:
+        durations = [ex.utt.duration for ex in dataset.examples]
+        return DataLoader(dataset, batch_sampler=LengthBucketSampler(durations, shuffle=shuffle, **self.batching),
+                          collate_fn=collate_pairs)
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader(self.train_set, shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader(self.dev_set, shuffle=False)
+
+
+class EmbedderTask(ModelTask):
+    """An autoencoder over feature frames; validation adds the same-different AP of the dev vectors."""
+
+    def __init__(self, model: torch.nn.Module, features: FeaturePipeline, masks: SpecAugmentConfig | None,
+                 train_cfg: TrainConfig):
+        super().__init__(model, train_cfg)
+        self.features = features
+        self.masks = masks
+        self._dev_vectors: list[torch.Tensor] = []
+        self._dev_words: list[str] = []
+
+    def loss_inputs(self, batch: PairBatch, train: bool) -> tuple:
+        with torch.no_grad():
+            feats, feat_lens = self.features(batch.waves, batch.wave_lens)
+            target, target_lens = self.features(batch.target_waves, batch.target_lens)
+            if train and self.masks is not None:
+                feats = spec_augment(feats, feat_lens, self.masks)
+        return feats, feat_lens, target, target_lens
+
+    def validation_step(self, batch: PairBatch, batch_idx: int) -> None:
+        feats, feat_lens, target, target_lens = self.loss_inputs(batch, train=False)
+        loss, parts = self.model.loss(feats, feat_lens, target, target_lens)
+        self._log_losses("val", loss, parts, len(batch.ids))
+        self._dev_vectors.append(self.model.embed(feats, feat_lens).cpu())
+        self._dev_words += batch.texts
+
+    def on_validation_epoch_end(self) -> None:
+        from asr.retrieval.metrics import same_different_ap
+
+        if len(set(self._dev_words)) > 1:
+            ap = same_different_ap(self._dev_words, vectors=torch.cat(self._dev_vectors).numpy()).average_precision
+            self.log("val_ap", ap, prog_bar=True)
+            self.log("val_ap_loss", 1 - ap)  # what the best checkpoint minimises
+        self._dev_vectors, self._dev_words = [], []
+
+
+def _examples(utterances: list[Utterance], what: str) -> list[Example]:
+    kept = [u for u in utterances if normalize_text(u.text)]
+    if not kept:
+        raise UserError(f"no {what} segment has a word: the dev AP and cae pairs need them")
+    return [Example(u, []) for u in kept]
+
+
+def train_embedder(cfg: Config, out_dir: str | Path) -> Path:
+    """Fit an sa, dsa or cae model as configured; returns the path of its model file (out_dir/model.pt)."""
+    kind = cfg.model.kind
+    if kind not in EMBEDDING_KINDS:
+        raise ValueError(f"train_embedder trains {', '.join(EMBEDDING_KINDS)}, not {kind}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    L.seed_everything(cfg.train.seed, verbose=False)
+    train_utts = read_utterances(cfg.data.train, "train", cfg.data.max_duration)
+    dev_utts = read_utterances(cfg.data.dev, "dev", cfg.data.max_duration)
+    start = _start_from(cfg.model.init_from) if cfg.model.init_from else None
+    if start is not None:  # the start's frames and statistics: its weights learned on them
+        features = start.features
+    else:
+        features = measure_cmvn(FeaturePipeline(cfg.features), train_utts, cfg.data.cmvn_utterances, cfg.train.seed)
+    try:
+        model = build_model(kind, cfg.model.model_config(features.dim).to_dict())
+    except ValueError as err:
+        raise UserError(str(err)) from None
+    if start is not None:
+        _load_weights(model, start.model, cfg.model.init_from)
+    train_ex, dev_ex = _examples(train_utts, "train"), _examples(dev_utts, "dev")
+    partners = None
+    if kind == "cae":
+        partners = partner_table([normalize_text(e.utt.text) for e in train_ex], [e.utt.speaker for e in train_ex],
+                                 cfg.data.pair_across_speakers)
+        alone = sum(p == [i] for i, p in enumerate(partners))
+        print(f"cae pairs: {len(train_ex) - alone} of {len(train_ex)} training segments have a partner "
+              f"({alone} alone reconstruct themselves)")
+    sample_rate = features.cfg.sample_rate
+    data = SegmentDataModule(SegmentPairDataset(train_ex, sample_rate, partners),
+                             SegmentPairDataset(dev_ex, sample_rate), cfg.data.max_batch_seconds,
+                             cfg.data.max_batch_size, cfg.train.seed)
+    sa = cfg.specaugment
+    masks = sa if kind == "dsa" else None
+    if masks is not None and not (sa.freq_masks or sa.time_masks):
+        raise UserError("a dsa model needs masks: set specaugment.time_masks or specaugment.freq_masks")
+    params = sum(p.numel() for p in model.parameters())
+    print(f"model: {kind}, encoder {cfg.model.layers}x{cfg.model.hidden} {cfg.model.cell}, "
+          f"{cfg.model.vector_dim}-dim vectors, {params / 1e6:.2f} M parameters; "
+          f"{len(train_ex)} training and {len(dev_ex)} dev segments")
+    task = EmbedderTask(model, features, masks, cfg.train)
+    trainer, best = fit(task, data, cfg.train, out_dir, monitor="val_ap_loss")
+    info = {"config": cfg.to_dict(), "train_segments": len(train_ex), "epochs": trainer.current_epoch,
+            "steps": trainer.global_step,
+            "best_val_ap": 1 - float(best.best_model_score) if best.best_model_score is not None else None}
+    model_path = out_dir / "model.pt"
+    save_model_file(model_path, task.model, task.features, None, info)
+    plot_learning_curves(out_dir / "logs" / "metrics.csv", out_dir / "learning_curve.png")
+    return model_path
+
+
+def _start_from(path: str):
+    loaded = load_model_file(path)
+    if loaded.kind not in EMBEDDING_KINDS:
+        raise UserError(f"model.init_from: {path} is a {loaded.kind} model, not an autoencoder (sa, dsa, cae)")
+    return loaded
+
+
+def _load_weights(model: torch.nn.Module, start: torch.nn.Module, path: str) -> None:
+    ours, theirs = model.state_dict(), start.state_dict()
+    if ours.keys() != theirs.keys() or any(ours[k].shape != theirs[k].shape for k in ours):
+        raise UserError(f"model.init_from: {path} has another size than this config (model.hidden, layers, "
+                        "vector_dim, decoder_hidden must match)")
+    model.load_state_dict(theirs)
