@@ -78,6 +78,34 @@ def write_manifest(path: str | Path, utterances: Iterable[Utterance]) -> None:
         raise
 
 
+def read_json_lines(path: str | Path, what: str = "manifest") -> list[tuple[str, dict]]:
+    """The JSON objects of a JSON-lines file, each with "file:line" for messages; blank lines skipped.
+
+    Raises:
+        UserError: the file is missing or unreadable, or a line is not a JSON object (names ``file:line``).
+    """
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such {what}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise UserError(f"{path}: cannot read {what} ({err})") from None
+    objects = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise UserError(f"{where}: not valid JSON ({err.msg})") from None
+        if not isinstance(obj, dict):
+            raise UserError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+        objects.append((where, obj))
+    return objects
+
+
 def read_manifest(path: str | Path) -> list[Utterance]:
     """Read a manifest written by :func:`write_manifest` (or by hand).
 
@@ -87,28 +115,11 @@ def read_manifest(path: str | Path) -> list[Utterance]:
     Raises:
         UserError: the file is missing, or a line is not a valid utterance (names ``file:line``).
     """
-    path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such manifest") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise UserError(f"{path}: cannot read manifest ({err})") from None
-    utterances = []
-    for number, line in enumerate(lines, start=1):
-        if line.strip():
-            utterances.append(_parse_line(line, f"{path}:{number}", path.parent))
-    return utterances
+    return [_parse_object(obj, where, Path(path).parent) for where, obj in read_json_lines(path)]
 
 
-def _parse_line(line: str, where: str, base: Path) -> Utterance:
-    """One manifest line -> Utterance, or a UserError that says where and what is wrong."""
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as err:
-        raise UserError(f"{where}: not valid JSON ({err.msg})") from None
-    if not isinstance(obj, dict):
-        raise UserError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+def _parse_object(obj: dict, where: str, base: Path) -> Utterance:
+    """One manifest line's object -> Utterance, or a UserError that says where and what is wrong."""
     if "start" in obj or "end" in obj or "word" in obj:
         return _parse_segment(obj, where, base)
     missing = [key for key in FIELDS if key not in obj]

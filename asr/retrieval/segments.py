@@ -7,7 +7,6 @@ whole file. Every reading mistake here is a one-line UserError naming the file (
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ import numpy as np
 import torch
 
 from asr.data.audio import load_audio
+from asr.data.manifest import read_json_lines
 from asr.errors import UserError
 from asr.features.pipeline import FeaturePipeline
 from asr.transcription import length_batches
@@ -38,28 +38,15 @@ class Segment:
 def read_segment_index(path: str | Path) -> list[Segment]:
     """Read OUT.jsonl. A relative audio path is tried as given, then relative to the index's folder."""
     path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such segment index") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise UserError(f"{path}: cannot read segment index ({err})") from None
     segments: list[Segment] = []
-    for number, line in enumerate(lines, start=1):
-        if line.strip():
-            segments.append(_parse(line, len(segments), f"{path}:{number}", path.parent))
+    for where, obj in read_json_lines(path, "segment index"):
+        segments.append(_parse(obj, len(segments), where, path.parent))
     if not segments:
         raise UserError(f"{path}: the segment index is empty")
     return segments
 
 
-def _parse(line: str, row: int, where: str, base: Path) -> Segment:
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as err:
-        raise UserError(f"{where}: not valid JSON ({err.msg})") from None
-    if not isinstance(obj, dict):
-        raise UserError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+def _parse(obj: dict, row: int, where: str, base: Path) -> Segment:
     if obj.get("row", row) != row:
         raise UserError(f"{where}: 'row' is {obj['row']} but this is row {row} (lines must be in row order)")
     for key in ("id", "path"):

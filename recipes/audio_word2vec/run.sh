@@ -2,7 +2,7 @@
 # Audio Word2Vec: spoken words -> 100-dim vectors, scored by query-by-example against frame-level DTW.
 #
 #   bash recipes/audio_word2vec/run.sh DATA_DIR [--test-speaker SPK] [--minutes M] [--align-model CTC.pt]
-#                                      [--stage N] [--stop-stage N]
+#                                      [--seed N] [--exp DIR] [--stage N] [--stop-stage N]
 #
 # DATA_DIR is an FSDD recordings folder ({digit}_{speaker}_{take}.wav; each file is one word) or a
 # LibriSpeech-layout tree (SPEAKER/CHAPTER/*.flac + *.trans.txt), whose utterances are cut into word
@@ -19,12 +19,14 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
-stage=0 stop_stage=3 minutes=4 test_speaker="" align_model="" data_dir=""
+stage=0 stop_stage=3 minutes=4 test_speaker="" align_model="" data_dir="" seed=0 exp=exp
 while [ $# -gt 0 ]; do
   case "$1" in
     --stage) stage=$2; shift 2 ;;
     --stop-stage) stop_stage=$2; shift 2 ;;
     --minutes) minutes=$2; shift 2 ;;
+    --seed) seed=$2; shift 2 ;;
+    --exp) exp=$2; shift 2 ;;
     --test-speaker) test_speaker=$2; shift 2 ;;
     --align-model) align_model=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
     -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
@@ -90,43 +92,43 @@ EOF
 fi
 [ -f data/test_speaker.txt ] && test_speaker=$(cat data/test_speaker.txt)
 
-train() {  # name, extra args...: trains exp/NAME unless it is done
+train() {  # name, extra args...: trains $exp/NAME unless it is done
   local name=$1; shift
-  [ -f "exp/$name/.done" ] && return 0
+  [ -f "$exp/$name/.done" ] && return 0
   asr train --config conf.yaml "$@" "${features[@]}" --data.train data/train.jsonl --data.dev data/dev.jsonl \
-    --out "exp/$name" --train.max_minutes "$minutes" > "exp/$name.log" 2>&1
-  touch "exp/$name/.done"
+    --out "$exp/$name" --train.max_minutes "$minutes" --train.seed "$seed" > "$exp/$name.log" 2>&1
+  touch "$exp/$name/.done"
 }
 
 if [ $stage -le 2 ] && [ $stop_stage -ge 2 ]; then
-  mkdir -p exp
-  log "2: training sa and dsa side by side ($minutes minutes each; logs in exp/sa.log, exp/dsa.log)"
+  mkdir -p "$exp"
+  log "2: training sa and dsa side by side ($minutes minutes each; logs in $exp/sa.log, $exp/dsa.log)"
   train sa & sa_pid=$!
   train dsa --config conf_dsa.yaml & dsa_pid=$!
   wait $sa_pid; wait $dsa_pid
   log "2: training cae from the sa ($minutes minutes)"
-  train cae --config conf_cae.yaml --model.init_from exp/sa/model.pt --train.threads 2
+  train cae --config conf_cae.yaml --model.init_from "$exp/sa/model.pt" --train.threads 2
 fi
 
 if [ $stage -le 3 ] && [ $stop_stage -ge 3 ]; then
   log "3: embedding every segment and scoring query-by-example (queries: speaker $test_speaker)"
   for name in sa dsa cae; do
-    asr embed --model "exp/$name/model.pt" --manifest data/all.jsonl --out "exp/vectors/$name" | tee "exp/$name.embed.txt"
-    map=(); [ $name = cae ] && map=(--map exp/map.png)
-    dtw=(); [ $name = sa ] && dtw=(--dtw exp/sa/model.pt)  # DTW on the same frames the models read
-    asr qbe --vectors "exp/vectors/$name.npy" --index "exp/vectors/$name.jsonl" --queries-speaker "$test_speaker" \
-      "${dtw[@]}" "${map[@]}" --json "exp/$name.qbe.json" | tee "exp/$name.qbe.txt"
+    asr embed --model "$exp/$name/model.pt" --manifest data/all.jsonl --out "$exp/vectors/$name" | tee "$exp/$name.embed.txt"
+    map=(); [ $name = cae ] && map=(--map "$exp/map.png")
+    dtw=(); [ $name = sa ] && dtw=(--dtw "$exp/sa/model.pt")  # DTW on the same frames the models read
+    asr qbe --vectors "$exp/vectors/$name.npy" --index "$exp/vectors/$name.jsonl" --queries-speaker "$test_speaker" \
+      "${dtw[@]}" "${map[@]}" --json "$exp/$name.qbe.json" | tee "$exp/$name.qbe.txt"
   done
-  python - "$corpus" "$test_speaker" <<'EOF' > exp/RESULTS.md
+  python - "$corpus" "$test_speaker" "$exp" <<'EOF' > "$exp/RESULTS.md"
 import json, re, sys
-corpus, speaker = sys.argv[1:]
+corpus, speaker, exp = sys.argv[1:]
 print(f"# Audio Word2Vec on {corpus}: queries are speaker {speaker}'s segments, searched over all\n")
 print("| method | MAP | same-different AP | search s | embedding s |")
 print("|---|---|---|---|---|")
 rows = {}
 for name in ("sa", "dsa", "cae"):
-    result = json.load(open(f"exp/{name}.qbe.json"))
-    seconds = re.search(r"embedded in ([0-9.]+) s", open(f"exp/{name}.embed.txt").read()).group(1)
+    result = json.load(open(f"{exp}/{name}.qbe.json"))
+    seconds = re.search(r"embedded in ([0-9.]+) s", open(f"{exp}/{name}.embed.txt").read()).group(1)
     for method, figures in result["methods"].items():
         label = name if method == "vectors" else "DTW (frames)"
         rows[label] = (figures, seconds if method == "vectors" else "")
@@ -135,5 +137,5 @@ for label in ("DTW (frames)", "sa", "dsa", "cae"):
         m, seconds = rows[label]
         print(f"| {label} | {m['map']:.3f} | {m['same_different_ap']:.3f} | {m['search_seconds']:.3f} | {seconds} |")
 EOF
-  cat exp/RESULTS.md
+  cat "$exp/RESULTS.md"
 fi
