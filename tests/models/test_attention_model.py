@@ -1,10 +1,12 @@
 """Attention, the speller and the LAS / joint model: masks, teacher forcing against stepping, losses."""
 
+import dataclasses
+
 import pytest
 import torch
 
 from asr.models.attention import Attention
-from asr.models.attention_model import AttentionModel, AttentionModelConfig
+from asr.models.attention_model import AttentionModel, AttentionModelConfig, guided_attention_loss
 from asr.models.ctc_model import ctc_loss
 from asr.models.lstm_lm import LSTMLM, LSTMLMConfig
 from asr.models.rnn_encoder import EncoderConfig, padding_mask
@@ -146,3 +148,35 @@ def test_language_model_steps_match_the_whole_sentence_pass():
         first, _ = lm.loss(padded[:1], torch.tensor([4]))
         second, _ = lm.loss(padded[1:, :2], torch.tensor([2]))
     torch.testing.assert_close(together, (5 * first + 3 * second) / 8)
+
+
+def test_the_speller_starts_from_weights_spread_over_the_real_frames():
+    model = _model(0.3)
+    enc = torch.randn(2, 6, model.cfg.encoder.output_dim)
+    weights = model.decoder_state(enc, torch.tensor([6, 4]))[3]
+    torch.testing.assert_close(weights[1], torch.tensor([0.25, 0.25, 0.25, 0.25, 0.0, 0.0]))
+    torch.testing.assert_close(weights.sum(-1), torch.ones(2))
+
+
+def test_guided_attention_costs_an_alignment_stuck_on_one_frame_not_a_diagonal():
+    steps, frames = 5, 10
+    diagonal = torch.zeros(1, steps, frames)
+    diagonal[0, torch.arange(steps), torch.arange(steps) * 2 + 1] = 1.0
+    stuck = torch.zeros(1, steps, frames)
+    stuck[0, :, 0] = 1.0
+    lens = torch.tensor([steps]), torch.tensor([frames])
+    on_diagonal, on_frame_0 = guided_attention_loss(diagonal, *lens), guided_attention_loss(stuck, *lens)
+    assert on_diagonal < 0.05 and on_frame_0 > 0.5
+    # rows past an utterance's outputs cost nothing
+    padded = torch.cat([stuck, torch.ones(1, 3, frames)], dim=1)
+    torch.testing.assert_close(guided_attention_loss(padded, *lens), on_frame_0)
+
+
+def test_guided_attention_adds_to_the_attention_loss_only_when_asked():
+    torch.manual_seed(0)
+    feats, lens = torch.randn(2, 30, 6), torch.tensor([30, 24])
+    targets, target_lens = torch.tensor([[3, 4, 5], [4, 3, -1]]), torch.tensor([3, 2])
+    plain = _model(0.0)
+    guided = AttentionModel(dataclasses.replace(plain.cfg, guided_attention=1.0))
+    guided.load_state_dict(plain.state_dict())
+    assert guided.eval().loss(feats, lens, targets, target_lens)[0] > plain.eval().loss(feats, lens, targets, target_lens)[0]
