@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
+import soundfile as sf
 
 # ../shared/data beside the repository: recorded speech, read-only (see its README.md).
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -101,3 +104,30 @@ def digit_lm(digit_joint_model: Path, digit_manifests: Path, tmp_path_factory) -
                  "--tokenizer", str(digit_joint_model), "--lm.hidden", "64", "--lm.layers", "1",
                  "--lm.embed_dim", "32", "--lm.max_epochs", "10", "--lm.lr", "0.01"]) == 0
     return out
+
+
+SPOKEN_WORDS = ["apple", "river", "seven", "window", "garden", "yellow", "morning", "table"]
+SPOKEN_VOICES = ["en-us+m1", "en-us+f2", "en+m3", "en-us+f4", "en+m7", "en-us+Andrea", "en+f3", "en-us+m4"]
+
+
+@pytest.fixture(scope="session")
+def spoken_words(tmp_path_factory) -> Path:
+    """8 words x 8 espeak-ng voices, one wav each, with a noise floor: train.jsonl (six voices) and dev.jsonl
+    (two). Skipped without espeak-ng (scripts/setup.sh installs it)."""
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng not installed (scripts/setup.sh)")
+    from asr.synth.tts import SAMPLE_RATE, add_noise_floor, speak
+
+    root = tmp_path_factory.mktemp("words")
+    lines = {"train": [], "dev": []}
+    for v, voice in enumerate(SPOKEN_VOICES):
+        for w, word in enumerate(SPOKEN_WORDS):
+            audio = add_noise_floor(speak(word, voice, 150 + 5 * v, 40 + 3 * v), seed=v * 100 + w)
+            path = root / f"{word}_{v}.wav"
+            sf.write(path, audio, SAMPLE_RATE)
+            split = "dev" if v >= 6 else "train"
+            lines[split].append({"id": path.stem, "audio": str(path), "duration": len(audio) / SAMPLE_RATE,
+                                 "text": word, "speaker": voice})
+    for split, rows in lines.items():
+        (root / f"{split}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return root

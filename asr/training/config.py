@@ -129,6 +129,7 @@ class TrainConfig:
     weight_decay: float = 0.0
     grad_clip: float = 5.0
     checkpoint_every: int = 500  # steps; a checkpoint is also written at the end of every epoch
+    log_every: int = 10  # steps between rows of the training log (metrics.csv, TensorBoard)
     seed: int = 0
     precision: str = "32-true"  # Lightning precision, e.g. "bf16-mixed" on a GPU
     accelerator: str = "auto"

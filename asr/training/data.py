@@ -81,10 +81,22 @@ def change_speed(wave: torch.Tensor, factor: float, sample_rate: int) -> torch.T
     return torchaudio.functional.resample(wave, round(sample_rate * factor / step), sample_rate // step)
 
 
-def add_noise(wave: torch.Tensor, snr_db: float) -> torch.Tensor:
+def add_noise(wave: torch.Tensor, snr_db: float, generator: torch.Generator | None = None) -> torch.Tensor:
     """Add white noise `snr_db` below the signal's power: a new room and microphone for each read."""
     power = wave.pow(2).mean().clamp_min(1e-10)
-    return wave + torch.randn_like(wave) * (power / 10 ** (snr_db / 10)).sqrt()
+    noise = torch.randn(wave.shape, generator=generator, dtype=wave.dtype)
+    return wave + noise * (power / 10 ** (snr_db / 10)).sqrt()
+
+
+ItemKey = int | tuple[int, int]  # an index, or (epoch, index) from a sampler made with keys=True
+
+
+def item_random(key: ItemKey, seed: int) -> tuple[int, random.Random]:
+    """(index, a generator of its own) for one read: the draws of a read depend on the seed, the epoch
+    and the item only, not on what was read before, so a run resumed mid-epoch (or a loader that
+    reads ahead) augments every item exactly as an uninterrupted run does."""
+    epoch, index = key if isinstance(key, tuple) else (0, key)
+    return index, random.Random(f"{seed}:{epoch}:{index}")
 
 
 class SpeechDataset(Dataset):
@@ -99,11 +111,12 @@ class SpeechDataset(Dataset):
     """
 
     def __init__(self, examples: Sequence[Example], sample_rate: int, speeds: Sequence[float] = (),
-                 noise_snr: Sequence[float] = (), cache_audio: bool = False):
+                 noise_snr: Sequence[float] = (), cache_audio: bool = False, seed: int = 0):
         self.examples = list(examples)
         self.sample_rate = sample_rate
         self.speeds = tuple(speeds)
         self.noise_snr = tuple(noise_snr)
+        self.seed = seed
         self._cache: dict[int, torch.Tensor] | None = {} if cache_audio else None
 
     def __len__(self) -> int:
@@ -117,13 +130,15 @@ class SpeechDataset(Dataset):
             self._cache[index] = load_audio(utt.audio, self.sample_rate, utt.start, utt.end).half()
         return self._cache[index].float()
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, str, str]:
+    def __getitem__(self, key: ItemKey) -> tuple[torch.Tensor, torch.Tensor, str, str]:
+        index, rng = item_random(key, self.seed)
         ex = self.examples[index]
         wave = self._wave(index)
         if self.speeds:
-            wave = change_speed(wave, random.choice(self.speeds), self.sample_rate)
+            wave = change_speed(wave, rng.choice(self.speeds), self.sample_rate)
         if self.noise_snr:
-            wave = add_noise(wave, random.uniform(*self.noise_snr))
+            snr = rng.uniform(*self.noise_snr)
+            wave = add_noise(wave, snr, torch.Generator().manual_seed(rng.getrandbits(63)))
         return wave, torch.tensor(ex.tokens, dtype=torch.long), ex.utt.id, normalize_text(ex.utt.text)
 
 
@@ -151,10 +166,12 @@ class LengthBucketSampler(Sampler[list[int]]):
     """
 
     def __init__(self, durations: Sequence[float], max_seconds: float, max_size: int,
-                 shuffle: bool, seed: int = 0):
+                 shuffle: bool, seed: int = 0, keys: bool = False):
         self.shuffle = shuffle
         self.seed = seed
+        self.keys = keys  # yield (epoch, index) keys (see `item_random`) instead of indices
         self.epoch = 0
+        self._skip = 0
         self.batches = self._partition(list(durations), max_seconds, max_size)
 
     @staticmethod
@@ -174,10 +191,17 @@ class LengthBucketSampler(Sampler[list[int]]):
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
-    def __iter__(self) -> Iterator[list[int]]:
+    def resume(self, epoch: int, batches_done: int) -> None:
+        """The next iteration is epoch `epoch` without its first `batches_done` batches (a resumed run)."""
+        self.epoch, self._skip = epoch, batches_done
+
+    def __iter__(self) -> Iterator[list[ItemKey]]:
         batches = list(self.batches)
         if self.shuffle:
             random.Random(self.seed * 100003 + self.epoch).shuffle(batches)
+        if self.keys:
+            batches = [[(self.epoch, i) for i in batch] for batch in batches]
+        batches, self._skip = batches[self._skip:], 0
         self.epoch += 1  # a new order next time even when nobody calls set_epoch
         return iter(batches)
 
@@ -185,27 +209,64 @@ class LengthBucketSampler(Sampler[list[int]]):
         return len(self.batches)
 
 
-class SpeechDataModule(L.LightningDataModule):
-    """Train and dev loaders over already tokenised, filtered examples."""
+class ResumableDataModule(L.LightningDataModule):
+    """Train and dev loaders whose checkpointed state resumes a run exactly where it stopped.
 
-    def __init__(self, train: Sequence[Example], dev: Sequence[Example], *, sample_rate: int,
-                 max_batch_seconds: float, max_batch_size: int, num_workers: int = 0, seed: int = 0,
-                 speeds: Sequence[float] = (), noise_snr: Sequence[float] = (), cache_audio: bool = False):
+    A checkpoint records the epoch, the batches of it already trained on, and the state of the
+    global random generators (dropout, SpecAugment, frequency warps draw from them); loading it
+    restores the generators and starts the training sampler at the next batch. Items draw their
+    augmentation from generators of their own (`item_random`) and loaders shuffle with their own
+    generator, so reading ahead or building a loader never moves the global ones.
+    """
+
+    def __init__(self, train_set: Dataset, dev_set: Dataset, collate_fn, *, max_batch_seconds: float,
+                 max_batch_size: int, num_workers: int = 0, seed: int = 0):
         super().__init__()
-        self.train_set = SpeechDataset(train, sample_rate, speeds, noise_snr, cache_audio)
-        self.dev_set = SpeechDataset(dev, sample_rate)
+        self.train_set, self.dev_set, self.collate_fn = train_set, dev_set, collate_fn
         self.batching = dict(max_seconds=max_batch_seconds, max_size=max_batch_size)
         self.num_workers = num_workers
         self.seed = seed
+        self._resume: tuple[int, int] | None = None
 
-    def _loader(self, dataset: SpeechDataset, shuffle: bool) -> DataLoader:
+    def _loader(self, dataset: Dataset, shuffle: bool) -> DataLoader:
         durations = [ex.utt.duration for ex in dataset.examples]
-        sampler = LengthBucketSampler(durations, shuffle=shuffle, seed=self.seed, **self.batching)
-        return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate, num_workers=self.num_workers,
-                          persistent_workers=self.num_workers > 0)
+        sampler = LengthBucketSampler(durations, shuffle=shuffle, seed=self.seed, keys=True, **self.batching)
+        if shuffle and self._resume is not None:
+            epoch, done = self._resume
+            sampler.resume(*((epoch + 1, 0) if done >= len(sampler) else (epoch, done)))
+            self._resume = None
+        return DataLoader(dataset, batch_sampler=sampler, collate_fn=self.collate_fn, num_workers=self.num_workers,
+                          persistent_workers=self.num_workers > 0, generator=torch.Generator().manual_seed(self.seed))
 
     def train_dataloader(self) -> DataLoader:
         return self._loader(self.train_set, shuffle=True)
 
     def val_dataloader(self) -> DataLoader:
         return self._loader(self.dev_set, shuffle=False)
+
+    def state_dict(self) -> dict:
+        if self.trainer is None:
+            return {}
+        loop = self.trainer.fit_loop
+        # current_epoch counts finished epochs; a checkpoint at an epoch's end has all its batches done
+        return {"epoch": self.trainer.current_epoch,
+                "batches_done": loop.epoch_loop.batch_progress.current.processed,
+                "torch_rng": torch.get_rng_state(), "python_rng": random.getstate()}
+
+    def load_state_dict(self, state: dict) -> None:
+        if not state:
+            return
+        self._resume = (int(state["epoch"]), int(state["batches_done"]))
+        torch.set_rng_state(state["torch_rng"])
+        random.setstate(state["python_rng"])
+
+
+class SpeechDataModule(ResumableDataModule):
+    """Train and dev loaders over already tokenised, filtered examples."""
+
+    def __init__(self, train: Sequence[Example], dev: Sequence[Example], *, sample_rate: int,
+                 max_batch_seconds: float, max_batch_size: int, num_workers: int = 0, seed: int = 0,
+                 speeds: Sequence[float] = (), noise_snr: Sequence[float] = (), cache_audio: bool = False):
+        super().__init__(SpeechDataset(train, sample_rate, speeds, noise_snr, cache_audio, seed),
+                         SpeechDataset(dev, sample_rate), collate, max_batch_seconds=max_batch_seconds,
+                         max_batch_size=max_batch_size, num_workers=num_workers, seed=seed)

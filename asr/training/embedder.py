@@ -13,7 +13,6 @@ and to measure, on dev, how well the vectors find the same word (same-different 
 
 from __future__ import annotations
 
-import random
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,7 +20,6 @@ from typing import NamedTuple
 
 import lightning as L
 import torch
-from torch.utils.data import DataLoader
 
 from asr.data.manifest import Utterance
 from asr.errors import UserError
@@ -31,7 +29,7 @@ from asr.model_file import load_model_file, save_model_file
 from asr.models.kinds import EMBEDDING_KINDS, build_model
 from asr.text.normalize import normalize_text
 from asr.training.config import Config, TrainConfig
-from asr.training.data import Example, LengthBucketSampler, SpeechDataset
+from asr.training.data import Example, ItemKey, ResumableDataModule, SpeechDataset, item_random
 from asr.training.fit import fit, measure_cmvn, read_utterances
 from asr.training.plots import plot_learning_curves
 from asr.training.task import ModelTask
@@ -70,12 +68,13 @@ class SegmentPairDataset(SpeechDataset):
     of its partners, drawn anew on every read (cached audio as the speech dataset keeps it)."""
 
     def __init__(self, examples: Sequence[Example], sample_rate: int, partners: list[list[int]] | None = None,
-                 cache_audio: bool = True):
-        super().__init__(examples, sample_rate, cache_audio=cache_audio)
+                 cache_audio: bool = True, seed: int = 0):
+        super().__init__(examples, sample_rate, cache_audio=cache_audio, seed=seed)
         self.partners = partners
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, str, str]:
-        target = random.choice(self.partners[index]) if self.partners else index
+    def __getitem__(self, key: ItemKey) -> tuple[torch.Tensor, torch.Tensor, str, str]:
+        index, rng = item_random(key, self.seed)
+        target = rng.choice(self.partners[index]) if self.partners else index
         utt = self.examples[index].utt
         return self._wave(index), self._wave(target), utt.id, normalize_text(utt.text)
 
@@ -86,25 +85,6 @@ def collate_pairs(items: list[tuple[torch.Tensor, torch.Tensor, str, str]]) -> P
     return PairBatch(pad(list(waves), batch_first=True), torch.tensor([len(w) for w in waves]),
                      pad(list(targets), batch_first=True), torch.tensor([len(w) for w in targets]),
                      list(ids), list(words))
-
-
-class SegmentDataModule(L.LightningDataModule):
-    def __init__(self, train: SegmentPairDataset, dev: SegmentPairDataset, max_batch_seconds: float,
-                 max_batch_size: int, seed: int):
-        super().__init__()
-        self.train_set, self.dev_set = train, dev
-        self.batching = dict(max_seconds=max_batch_seconds, max_size=max_batch_size, seed=seed)
-
-    def _loader(self, dataset: SegmentPairDataset, shuffle: bool) -> DataLoader:
-        durations = [ex.utt.duration for ex in dataset.examples]
-        return DataLoader(dataset, batch_sampler=LengthBucketSampler(durations, shuffle=shuffle, **self.batching),
-                          collate_fn=collate_pairs)
-
-    def train_dataloader(self) -> DataLoader:
-        return self._loader(self.train_set, shuffle=True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader(self.dev_set, shuffle=False)
 
 
 class EmbedderTask(ModelTask):
@@ -180,9 +160,10 @@ def train_embedder(cfg: Config, out_dir: str | Path) -> Path:
         print(f"cae pairs: {len(train_ex) - alone} of {len(train_ex)} training segments have a partner "
               f"({alone} alone reconstruct themselves)")
     sample_rate = features.cfg.sample_rate
-    data = SegmentDataModule(SegmentPairDataset(train_ex, sample_rate, partners),
-                             SegmentPairDataset(dev_ex, sample_rate), cfg.data.max_batch_seconds,
-                             cfg.data.max_batch_size, cfg.train.seed)
+    data = ResumableDataModule(SegmentPairDataset(train_ex, sample_rate, partners, seed=cfg.train.seed),
+                               SegmentPairDataset(dev_ex, sample_rate), collate_pairs,
+                               max_batch_seconds=cfg.data.max_batch_seconds, max_batch_size=cfg.data.max_batch_size,
+                               seed=cfg.train.seed)
     sa = cfg.specaugment
     masks = sa if kind == "dsa" else None
     if masks is not None and not (sa.freq_masks or sa.time_masks):

@@ -7,7 +7,9 @@ Re-running with the same out_dir resumes from its last checkpoint, so a crash lo
 
 from __future__ import annotations
 
+import csv
 import random
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,16 +129,29 @@ def _newest_checkpoint(folder: Path) -> Path | None:
     return checkpoints[-1] if checkpoints else None
 
 
-def _check_same_model(task: L.LightningModule, checkpoint: Path) -> None:
-    """A checkpoint of another model (kind, size or tokens) cannot be resumed: say so in one line."""
+def _load_checkpoint(path: Path) -> dict:
+    """A Lightning checkpoint, read without running code from it (weights_only): one line if it is not one."""
     try:
-        saved = torch.load(checkpoint, map_location="cpu", weights_only=True)["state_dict"]
-    except Exception:  # unreadable here: Lightning says what is wrong with it
-        return
-    ours = task.state_dict()
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # truncated, foreign, or a pickle that would run code
+        raise UserError(f"{path}: not a readable checkpoint ({type(err).__name__}); delete it to start over") from None
+
+
+def _check_same_model(task: L.LightningModule, checkpoint: Path, saved: dict) -> None:
+    """A checkpoint of another model (kind, size or tokens) cannot be resumed: say so in one line."""
+    saved, ours = saved["state_dict"], task.state_dict()
     if saved.keys() != ours.keys() or any(saved[k].shape != ours[k].shape for k in ours):
         raise UserError(f"{checkpoint} holds another model than this config builds (its kind, size or tokens "
                         f"differ): use a new --out, or delete {checkpoint.parent} to start over")
+
+
+def _log_rows_until(metrics_csv: Path, step: int) -> list[dict]:
+    """The training log's rows up to `step`: what a run resumed from that step's checkpoint keeps
+    (later rows, logged after the checkpoint, are logged again by the resumed run)."""
+    if not metrics_csv.is_file():
+        return []
+    with open(metrics_csv, newline="") as f:
+        return [row for row in csv.DictReader(f) if row.get("step", "").isdigit() and int(row["step"]) <= step]
 
 
 def fit(task: L.LightningModule, data: L.LightningDataModule, train_cfg: TrainConfig, out_dir: Path,
@@ -152,6 +167,12 @@ def fit(task: L.LightningModule, data: L.LightningDataModule, train_cfg: TrainCo
                                auto_insert_metric_name=False)
     each_epoch = ModelCheckpoint(dirpath=out_dir / "checkpoints", filename="epoch{epoch}", every_n_epochs=1,
                                  save_top_k=1, auto_insert_metric_name=False)
+    resume = _newest_checkpoint(out_dir / "checkpoints")
+    saved = _load_checkpoint(resume) if resume is not None else None
+    if saved is not None:
+        _check_same_model(task, resume, saved)
+    csv_log = CSVLogger(out_dir, name="logs", version="", flush_logs_every_n_steps=1)  # a kill loses no row
+    earlier_rows = _log_rows_until(Path(csv_log.log_dir) / "metrics.csv", saved["global_step"]) if saved else []
     trainer = L.Trainer(
         default_root_dir=out_dir,
         max_epochs=train_cfg.max_epochs,
@@ -161,19 +182,20 @@ def fit(task: L.LightningModule, data: L.LightningDataModule, train_cfg: TrainCo
         precision=train_cfg.precision,
         gradient_clip_val=train_cfg.grad_clip,
         callbacks=[best, periodic, each_epoch, TQDMProgressBar(refresh_rate=10)],
-        logger=[CSVLogger(out_dir, name="logs", version=""), TensorBoardLogger(out_dir, name="logs", version="")],
-        log_every_n_steps=10,
+        logger=[csv_log, TensorBoardLogger(out_dir, name="logs", version="")],
+        log_every_n_steps=train_cfg.log_every,
         num_sanity_val_steps=0,
         use_distributed_sampler=False,  # our batch samplers already bucket by length
         enable_model_summary=False,
     )
-    resume = _newest_checkpoint(out_dir / "checkpoints")
-    if resume is not None:
-        _check_same_model(task, resume)
-    trainer.fit(task, datamodule=data, ckpt_path=resume)
+    # the CSV writer removes an earlier metrics.csv when it starts: hand it the rows a resumed run keeps
+    csv_log.experiment.metrics[:0] = earlier_rows
+    with warnings.catch_warnings():
+        # Lightning looks for resumable state on the loaders; ours is on the datamodule (ResumableDataModule)
+        warnings.filterwarnings("ignore", message=".*your dataloader is not resumable")
+        trainer.fit(task, datamodule=data, ckpt_path=resume, weights_only=True)
     if best.best_model_path:
-        state = torch.load(best.best_model_path, map_location="cpu", weights_only=False)["state_dict"]
-        task.load_state_dict(state)
+        task.load_state_dict(_load_checkpoint(Path(best.best_model_path))["state_dict"])
     return trainer, best
 
 

@@ -1,0 +1,70 @@
+"""Exact resume: a training run killed with SIGKILL mid-epoch and run again continues from its last
+step checkpoint with the sampler's place and the random generators restored, so it logs the same
+losses, step for step, as a run that was never stopped; its metrics.csv covers the whole run.
+Checkpoints are read without running code from them."""
+
+import csv
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from asr.cli.main import main
+
+# word tokens over 48 generated words, dropout, speed perturbation and a frequency warp: every random
+# generator training has is in play; 8 batches an epoch, a checkpoint every 3 steps
+ARGS = ["--tokenizer.kind", "word", "--features.kind", "mfcc", "--features.n_mfcc", "13", "--model.hidden", "32",
+        "--model.layers", "2", "--model.dropout", "0.3", "--data.speed_perturb", "[0.9, 1.0, 1.1]",
+        "--data.noise_snr", "[10, 30]", "--specaugment.freq_warp", "0.1", "--data.max_batch_size", "6",
+        "--train.max_epochs", "3", "--train.checkpoint_every", "3", "--train.log_every", "1",
+        "--train.threads", "1", "--train.warmup_steps", "5"]
+
+
+def _command(spoken_words: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "asr.cli.main", "train", "--out", str(out), "--data.train",
+            str(spoken_words / "train.jsonl"), "--data.dev", str(spoken_words / "dev.jsonl"), *ARGS]
+
+
+def _losses(out: Path) -> dict[int, float]:
+    with open(out / "logs" / "metrics.csv") as f:
+        return {int(r["step"]): float(r["train_loss"]) for r in csv.DictReader(f) if r.get("train_loss")}
+
+
+def test_a_run_killed_mid_epoch_resumes_with_the_same_losses(spoken_words: Path, tmp_path: Path) -> None:
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    subprocess.run(_command(spoken_words, whole), check=True, capture_output=True)
+    run = subprocess.Popen(_command(spoken_words, killed), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = killed / "checkpoints" / "step3.ckpt"
+    while not first.exists() and run.poll() is None:
+        time.sleep(0.02)
+    os.kill(run.pid, signal.SIGKILL)
+    run.wait()
+    newest = max((killed / "checkpoints").glob("*.ckpt"), key=lambda p: p.stat().st_mtime)
+    step = torch.load(newest, weights_only=True)["global_step"]
+    assert step % 8 != 0, f"killed at an epoch's end (step {step}), not mid-epoch"
+    subprocess.run(_command(spoken_words, killed), check=True, capture_output=True)
+    expected, resumed = _losses(whole), _losses(killed)
+    assert len(expected) == 24  # 3 epochs of 8 steps, every one in the log
+    assert resumed == expected  # bit for bit, the steps before the kill included
+
+
+def test_a_checkpoint_that_would_run_code_is_refused_in_one_line(spoken_words: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "run"
+    (out / "checkpoints").mkdir(parents=True)
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, ("touch " + str(tmp_path / "pwned"),))
+
+    with open(out / "checkpoints" / "last.ckpt", "wb") as f:
+        pickle.dump({"state_dict": Payload()}, f)
+    assert main(["train", "--out", str(out), "--data.train", str(spoken_words / "train.jsonl"),
+                 "--data.dev", str(spoken_words / "dev.jsonl"), *ARGS]) == 2
+    err = capsys.readouterr().err
+    assert "last.ckpt: not a readable checkpoint" in err and not (tmp_path / "pwned").exists()
