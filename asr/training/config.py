@@ -130,6 +130,7 @@ class TrainConfig:
     grad_clip: float = 5.0
     checkpoint_every: int = 500  # steps; a checkpoint is also written at the end of every epoch
     log_every: int = 10  # steps between rows of the training log (metrics.csv, TensorBoard)
+    average_best: int = 1  # the model file holds the mean weights of this many best checkpoints
     seed: int = 0
     precision: str = "32-true"  # Lightning precision, e.g. "bf16-mixed" on a GPU
     accelerator: str = "auto"

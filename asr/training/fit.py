@@ -26,6 +26,7 @@ from asr.features.pipeline import FeaturePipeline
 from asr.model_file import save_model_file
 from asr.models.kinds import build_model
 from asr.text.tokenizer import AnyTokenizer, build_tokenizer
+from asr.training.averaging import average_state_dicts
 from asr.training.config import Config, TrainConfig
 from asr.training.task import SpeechTask
 from asr.training.data import Example, FilterCounts, SpeechDataModule, make_examples
@@ -156,11 +157,15 @@ def _log_rows_until(metrics_csv: Path, step: int) -> list[dict]:
 
 def fit(task: L.LightningModule, data: L.LightningDataModule, train_cfg: TrainConfig, out_dir: Path,
         monitor: str) -> tuple[L.Trainer, ModelCheckpoint]:
-    """Run Lightning on a task, resuming from out_dir/checkpoints; the best checkpoint (lowest `monitor`)
-    is loaded back into the task. Returns the trainer and the best-checkpoint callback."""
+    """Run Lightning on a task, resuming from out_dir/checkpoints; the best checkpoint (lowest `monitor`),
+    or the average of the `train_cfg.average_best` best, is loaded back into the task. Returns the
+    trainer and the best-checkpoints callback."""
     if train_cfg.threads > 0:
         torch.set_num_threads(train_cfg.threads)
-    best = ModelCheckpoint(dirpath=out_dir / "checkpoints", filename="best", monitor=monitor, mode="min")
+    if train_cfg.average_best < 1:
+        raise UserError(f"train.average_best must be at least 1, not {train_cfg.average_best}")
+    best = ModelCheckpoint(dirpath=out_dir / "checkpoints", filename="best-{step}", monitor=monitor, mode="min",
+                           save_top_k=train_cfg.average_best)
     # a crash loses at most `checkpoint_every` steps or one epoch, whichever is less
     periodic = ModelCheckpoint(dirpath=out_dir / "checkpoints", filename="step{step}", save_last=True,
                                every_n_train_steps=train_cfg.checkpoint_every, save_top_k=1,
@@ -194,8 +199,12 @@ def fit(task: L.LightningModule, data: L.LightningDataModule, train_cfg: TrainCo
         # Lightning looks for resumable state on the loaders; ours is on the datamodule (ResumableDataModule)
         warnings.filterwarnings("ignore", message=".*your dataloader is not resumable")
         trainer.fit(task, datamodule=data, ckpt_path=resume, weights_only=True)
-    if best.best_model_path:
-        task.load_state_dict(_load_checkpoint(Path(best.best_model_path))["state_dict"])
+    if best.best_k_models:
+        paths = sorted(best.best_k_models, key=lambda p: float(best.best_k_models[p]))
+        states = [_load_checkpoint(Path(p))["state_dict"] for p in paths]
+        task.load_state_dict(average_state_dicts(states))
+        if len(states) > 1:
+            print(f"model: the average of the {len(states)} best checkpoints by {monitor}")
     return trainer, best
 
 
