@@ -134,6 +134,8 @@ class TrainConfig:
     seed: int = 0
     precision: str = "32-true"  # Lightning precision, e.g. "bf16-mixed" on a GPU
     accelerator: str = "auto"
+    devices: int = 1  # processes per machine (GPUs, or CPU processes); more than 1 trains with DDP
+    num_nodes: int = 1  # machines (SLURM or torchrun launch them; see README)
     threads: int = 0  # torch CPU threads; 0 = torch's default
 
 

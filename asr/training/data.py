@@ -15,6 +15,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 
 from asr.data.audio import load_audio
 from asr.data.manifest import Utterance
+from asr.errors import UserError
 from asr.text.normalize import normalize_text
 from asr.text.tokenizer import PAD_ID, AnyTokenizer
 
@@ -163,16 +164,24 @@ class LengthBucketSampler(Sampler[list[int]]):
     made once, so every epoch has the same number of batches (Lightning counts them once, and
     an epoch with fewer would end before its validation); for training, the order of the
     batches is shuffled each epoch, seeded by the epoch, so any run is reproducible.
+
+    With several ranks (data-parallel processes), every rank shuffles the same way and takes
+    every `num_replicas`-th batch from its own offset: disjoint shares of the same size (the last
+    few batches of the partition, which would leave a rank without one, wait for the next epoch).
     """
 
     def __init__(self, durations: Sequence[float], max_seconds: float, max_size: int,
-                 shuffle: bool, seed: int = 0, keys: bool = False):
+                 shuffle: bool, seed: int = 0, keys: bool = False, rank: int = 0, num_replicas: int = 1):
+        if not 0 <= rank < num_replicas:
+            raise ValueError(f"rank {rank} is not one of {num_replicas} replicas")
         self.shuffle = shuffle
         self.seed = seed
         self.keys = keys  # yield (epoch, index) keys (see `item_random`) instead of indices
+        self.rank, self.num_replicas = rank, num_replicas
         self.epoch = 0
         self._skip = 0
         self.batches = self._partition(list(durations), max_seconds, max_size)
+        self.padding_share = self._padding_share(list(durations), self.batches)
 
     @staticmethod
     def _partition(durations: list[float], max_seconds: float, max_size: int) -> list[list[int]]:
@@ -188,6 +197,12 @@ class LengthBucketSampler(Sampler[list[int]]):
             batches.append(current)
         return batches
 
+    @staticmethod
+    def _padding_share(durations: list[float], batches: list[list[int]]) -> float:
+        """The share of padded audio that is padding: 1 - real seconds / (batch size x longest), summed."""
+        padded = sum(len(b) * max(durations[i] for i in b) for b in batches)
+        return 1 - sum(durations) / padded if padded > 0 else 0.0
+
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
@@ -199,6 +214,7 @@ class LengthBucketSampler(Sampler[list[int]]):
         batches = list(self.batches)
         if self.shuffle:
             random.Random(self.seed * 100003 + self.epoch).shuffle(batches)
+        batches = batches[self.rank:len(self) * self.num_replicas:self.num_replicas]
         if self.keys:
             batches = [[(self.epoch, i) for i in batch] for batch in batches]
         batches, self._skip = batches[self._skip:], 0
@@ -206,7 +222,7 @@ class LengthBucketSampler(Sampler[list[int]]):
         return iter(batches)
 
     def __len__(self) -> int:
-        return len(self.batches)
+        return len(self.batches) // self.num_replicas
 
 
 class ResumableDataModule(L.LightningDataModule):
@@ -229,8 +245,17 @@ class ResumableDataModule(L.LightningDataModule):
         self._resume: tuple[int, int] | None = None
 
     def _loader(self, dataset: Dataset, shuffle: bool) -> DataLoader:
+        """Training batches are shared out among the ranks; every rank validates on the whole dev set."""
         durations = [ex.utt.duration for ex in dataset.examples]
-        sampler = LengthBucketSampler(durations, shuffle=shuffle, seed=self.seed, keys=True, **self.batching)
+        ranks = dict(rank=self.trainer.global_rank, num_replicas=self.trainer.world_size) \
+            if shuffle and self.trainer is not None else {}
+        sampler = LengthBucketSampler(durations, shuffle=shuffle, seed=self.seed, keys=True, **self.batching, **ranks)
+        if shuffle and len(sampler) == 0:
+            raise UserError(f"{len(sampler.batches)} training batch(es) cannot be shared among {sampler.num_replicas} "
+                            "ranks: lower data.max_batch_seconds or data.max_batch_size, or use fewer devices")
+        if shuffle and (self.trainer is None or self.trainer.global_rank == 0):
+            print(f"training batches: {len(sampler.batches)} an epoch ({len(sampler)} for each of "
+                  f"{sampler.num_replicas} ranks), {100 * sampler.padding_share:.1f}% of their audio is padding")
         if shuffle and self._resume is not None:
             epoch, done = self._resume
             sampler.resume(*((epoch + 1, 0) if done >= len(sampler) else (epoch, done)))

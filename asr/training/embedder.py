@@ -25,13 +25,12 @@ from asr.data.manifest import Utterance
 from asr.errors import UserError
 from asr.features.pipeline import FeaturePipeline
 from asr.features.specaugment import SpecAugmentConfig, spec_augment
-from asr.model_file import load_model_file, save_model_file
+from asr.model_file import load_model_file
 from asr.models.kinds import EMBEDDING_KINDS, build_model
 from asr.text.normalize import normalize_text
 from asr.training.config import Config, TrainConfig
 from asr.training.data import Example, ItemKey, ResumableDataModule, SpeechDataset, item_random
-from asr.training.fit import fit, measure_cmvn, read_utterances
-from asr.training.plots import plot_learning_curves
+from asr.training.fit import export, fit, measure_cmvn, read_utterances
 from asr.training.task import ModelTask
 
 
@@ -178,8 +177,7 @@ def train_embedder(cfg: Config, out_dir: str | Path) -> Path:
             "steps": trainer.global_step,
             "best_val_ap": 1 - float(best.best_model_score) if best.best_model_score is not None else None}
     model_path = out_dir / "model.pt"
-    save_model_file(model_path, task.model, task.features, None, info)
-    plot_learning_curves(out_dir / "logs" / "metrics.csv", out_dir / "learning_curve.png")
+    export(trainer, model_path, task.model, task.features, None, info, out_dir)
     return model_path
 
 

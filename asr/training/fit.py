@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import random
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,17 +147,24 @@ def _check_same_model(task: L.LightningModule, checkpoint: Path, saved: dict) ->
                         f"differ): use a new --out, or delete {checkpoint.parent} to start over")
 
 
-def _log_rows_until(metrics_csv: Path, step: int) -> list[dict]:
-    """The training log's rows up to `step`: what a run resumed from that step's checkpoint keeps
-    (later rows, logged after the checkpoint, are logged again by the resumed run)."""
-    if not metrics_csv.is_file():
-        return []
-    with open(metrics_csv, newline="") as f:
-        return [row for row in csv.DictReader(f) if row.get("step", "").isdigit() and int(row["step"]) <= step]
+def _log_rows_before(metrics_csv: Path, checkpoint: dict) -> list[dict]:
+    """The training log's rows that a run resumed from `checkpoint` keeps: those of the steps it had
+    trained (the log counts steps from 0, so the checkpoint's global step S ends with row S - 1), with
+    the checkpoint's own last row if the kill came before Lightning wrote it. Later rows, logged after
+    the checkpoint, are logged again by the resumed run."""
+    rows = []
+    if metrics_csv.is_file():
+        with open(metrics_csv, newline="") as f:
+            rows = [r for r in csv.DictReader(f) if r.get("step", "").isdigit()
+                    and int(r["step"]) < checkpoint["global_step"]]
+    last = checkpoint.get("log_row")
+    if last and not any(int(r["step"]) == last["step"] and r.get("train_loss") for r in rows):
+        rows.append(last)
+    return rows
 
 
 def fit(task: L.LightningModule, data: L.LightningDataModule, train_cfg: TrainConfig, out_dir: Path,
-        monitor: str) -> tuple[L.Trainer, ModelCheckpoint]:
+        monitor: str, callbacks: Sequence[L.Callback] = ()) -> tuple[L.Trainer, ModelCheckpoint]:
     """Run Lightning on a task, resuming from out_dir/checkpoints; the best checkpoint (lowest `monitor`),
     or the average of the `train_cfg.average_best` best, is loaded back into the task. Returns the
     trainer and the best-checkpoints callback."""
@@ -177,16 +185,19 @@ def fit(task: L.LightningModule, data: L.LightningDataModule, train_cfg: TrainCo
     if saved is not None:
         _check_same_model(task, resume, saved)
     csv_log = CSVLogger(out_dir, name="logs", version="", flush_logs_every_n_steps=1)  # a kill loses no row
-    earlier_rows = _log_rows_until(Path(csv_log.log_dir) / "metrics.csv", saved["global_step"]) if saved else []
+    earlier_rows = _log_rows_before(Path(csv_log.log_dir) / "metrics.csv", saved) if saved else []
     trainer = L.Trainer(
         default_root_dir=out_dir,
         max_epochs=train_cfg.max_epochs,
         max_time={"minutes": train_cfg.max_minutes} if train_cfg.max_minutes > 0 else None,
         accelerator=train_cfg.accelerator,
-        devices=1,
+        devices=train_cfg.devices,
+        num_nodes=train_cfg.num_nodes,
+        # several processes: DDP (gloo on CPUs, NCCL on GPUs), started by torchrun, SLURM or Lightning itself
+        strategy="ddp" if train_cfg.devices != 1 or train_cfg.num_nodes > 1 else "auto",
         precision=train_cfg.precision,
         gradient_clip_val=train_cfg.grad_clip,
-        callbacks=[best, periodic, each_epoch, TQDMProgressBar(refresh_rate=10)],
+        callbacks=[best, periodic, each_epoch, TQDMProgressBar(refresh_rate=10), *callbacks],
         logger=[csv_log, TensorBoardLogger(out_dir, name="logs", version="")],
         log_every_n_steps=train_cfg.log_every,
         num_sanity_val_steps=0,
@@ -194,7 +205,8 @@ def fit(task: L.LightningModule, data: L.LightningDataModule, train_cfg: TrainCo
         enable_model_summary=False,
     )
     # the CSV writer removes an earlier metrics.csv when it starts: hand it the rows a resumed run keeps
-    csv_log.experiment.metrics[:0] = earlier_rows
+    if earlier_rows and trainer.is_global_zero:  # the other ranks write no log
+        csv_log.experiment.metrics[:0] = earlier_rows
     with warnings.catch_warnings():
         # Lightning looks for resumable state on the loaders; ours is on the datamodule (ResumableDataModule)
         warnings.filterwarnings("ignore", message=".*your dataloader is not resumable")
@@ -206,6 +218,14 @@ def fit(task: L.LightningModule, data: L.LightningDataModule, train_cfg: TrainCo
         if len(states) > 1:
             print(f"model: the average of the {len(states)} best checkpoints by {monitor}")
     return trainer, best
+
+
+def export(trainer: L.Trainer, model_path: Path, model: torch.nn.Module, features: FeaturePipeline | None,
+           tokenizer: AnyTokenizer | None, info: dict, log_dir: Path) -> None:
+    """Write the model file and the learning curve, once: on the first rank of a data-parallel run."""
+    if trainer.is_global_zero:
+        save_model_file(model_path, model, features, tokenizer, info)
+        plot_learning_curves(log_dir / "logs" / "metrics.csv", log_dir / "learning_curve.png")
 
 
 def train(cfg: Config, out_dir: str | Path) -> Path:
@@ -223,6 +243,5 @@ def train(cfg: Config, out_dir: str | Path) -> Path:
         "best_val_cer": float(best.best_model_score) if best.best_model_score is not None else None,
     }
     model_path = out_dir / "model.pt"
-    save_model_file(model_path, task.model, task.features, setup.tokenizer, info)
-    plot_learning_curves(out_dir / "logs" / "metrics.csv", out_dir / "learning_curve.png")
+    export(trainer, model_path, task.model, task.features, setup.tokenizer, info, out_dir)
     return model_path

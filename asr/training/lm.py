@@ -22,14 +22,13 @@ from torch.utils.data import DataLoader
 
 from asr.data.manifest import read_manifest
 from asr.errors import UserError
-from asr.model_file import load_model_file, save_model_file
+from asr.model_file import load_model_file
 from asr.models.lstm_lm import LSTMLM
 from asr.text.normalize import normalize_text
 from asr.text.tokenizer import PAD_ID, AnyTokenizer, build_tokenizer
 from asr.training.config import Config
 from asr.training.data import LengthBucketSampler
-from asr.training.fit import fit
-from asr.training.plots import plot_learning_curves
+from asr.training.fit import export, fit
 from asr.training.task import ModelTask
 
 
@@ -129,8 +128,7 @@ def train_lm(cfg: Config, text_paths: Sequence[str | Path], out: str | Path, tok
     info = {"config": dataclasses.asdict(cfg.lm), "sentences": len(train), "epochs": trainer.current_epoch,
             "best_val_loss": best_loss,
             "best_val_perplexity": math.exp(best_loss) if best_loss is not None else None}
-    save_model_file(out, task.model, None, tokenizer, info)
-    plot_learning_curves(work / "logs" / "metrics.csv", work / "learning_curve.png")
+    export(trainer, out, task.model, None, tokenizer, info, work)
     if best_loss is not None:
         print(f"held-out perplexity per token {math.exp(best_loss):.2f}")
     return out

@@ -58,17 +58,29 @@ class ModelTask(L.LightningModule):
         """The arguments of `model.loss` for a batch (augmented when `train`)."""
         raise NotImplementedError
 
-    def _log_losses(self, prefix: str, loss: torch.Tensor, parts: dict[str, torch.Tensor], batch_size: int) -> None:
-        self.log(f"{prefix}_loss", loss, prog_bar=True, batch_size=batch_size)
+    def _log_losses(self, prefix: str, loss: torch.Tensor, parts: dict[str, torch.Tensor],
+                    batch_size: int) -> dict[str, float]:
+        """Log the loss and its parts; returns what was logged."""
+        values = {f"{prefix}_loss": loss}
         if len(parts) > 1:  # a single part is the loss itself
-            for name, value in parts.items():
-                self.log(f"{prefix}_{name}", value, batch_size=batch_size)
+            values.update({f"{prefix}_{name}": value for name, value in parts.items()})
+        for name, value in values.items():
+            self.log(name, value, prog_bar=name == f"{prefix}_loss", batch_size=batch_size)
+        return {name: float(value) for name, value in values.items()}
 
     def training_step(self, batch: tuple, batch_idx: int) -> torch.Tensor:
         loss, parts = self.model.loss(*self.loss_inputs(batch, train=True))
-        self._log_losses("train", loss, parts, len(batch.ids))
-        self.log("lr", self.optimizers().param_groups[0]["lr"], prog_bar=False, batch_size=len(batch.ids))
+        self._step_row = self._log_losses("train", loss, parts, len(batch.ids))
+        self._step_row["lr"] = self.optimizers().param_groups[0]["lr"]
+        self.log("lr", self._step_row["lr"], prog_bar=False, batch_size=len(batch.ids))
         return loss
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        """Put this step's row of the training log in a checkpoint saved at its end: Lightning writes
+        the row only after the checkpoint, so a kill in between would lose it (see fit's resume)."""
+        step = self.trainer.fit_loop.epoch_loop._batches_that_stepped  # the row's step; Lightning adds 1 after
+        if getattr(self, "_step_row", None) and (step + 1) % self.trainer.log_every_n_steps == 0:
+            checkpoint["log_row"] = {"epoch": self.trainer.current_epoch, "step": step, **self._step_row}
 
     def validation_step(self, batch: tuple, batch_idx: int) -> None:
         loss, parts = self.model.loss(*self.loss_inputs(batch, train=False))

@@ -66,3 +66,19 @@ def test_audio_cache_decodes_each_file_once(fsdd_recordings, tmp_path):
     assert torch.equal(cached[0][0], first)
     with pytest.raises(UserError, match="4_theo_7.wav"):
         plain[0]  # without the cache every read goes to the file
+
+
+def test_ranks_get_disjoint_equal_shares_of_each_epoch_in_the_same_order() -> None:
+    durations = [1.0 + (i * 7919 % 97) / 20 for i in range(300)]
+    one = LengthBucketSampler(durations, 12.0, 8, shuffle=True, seed=3)
+    ranks = [LengthBucketSampler(durations, 12.0, 8, shuffle=True, seed=3, rank=r, num_replicas=3) for r in range(3)]
+    for epoch in range(2):
+        whole = list(one)
+        shares = [list(r) for r in ranks]
+        assert all(len(s) == len(whole) // 3 == len(r) for s, r in zip(shares, ranks))
+        seen = [i for share in shares for batch in share for i in batch]
+        assert len(seen) == len(set(seen))  # disjoint
+        assert [b for b in whole[:len(shares[0]) * 3]] == [b for group in zip(*shares) for b in group]
+    assert 0 < one.padding_share < 0.2
+    with pytest.raises(ValueError, match="rank 3"):
+        LengthBucketSampler(durations, 12.0, 8, shuffle=True, rank=3, num_replicas=3)

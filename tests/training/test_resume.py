@@ -31,9 +31,11 @@ def _command(spoken_words: Path, out: Path) -> list[str]:
             str(spoken_words / "train.jsonl"), "--data.dev", str(spoken_words / "dev.jsonl"), *ARGS]
 
 
-def _losses(out: Path) -> dict[int, float]:
+def _log(out: Path) -> list[dict[str, float]]:
+    """metrics.csv's rows, each as its filled-in values, in a fixed order."""
     with open(out / "logs" / "metrics.csv") as f:
-        return {int(r["step"]): float(r["train_loss"]) for r in csv.DictReader(f) if r.get("train_loss")}
+        rows = [{k: float(v) for k, v in r.items() if v} for r in csv.DictReader(f)]
+    return sorted(rows, key=lambda r: (r["step"], sorted(r)))
 
 
 def test_a_run_killed_mid_epoch_resumes_with_the_same_losses(spoken_words: Path, tmp_path: Path) -> None:
@@ -49,9 +51,11 @@ def test_a_run_killed_mid_epoch_resumes_with_the_same_losses(spoken_words: Path,
     step = torch.load(newest, weights_only=True)["global_step"]
     assert step % 8 != 0, f"killed at an epoch's end (step {step}), not mid-epoch"
     subprocess.run(_command(spoken_words, killed), check=True, capture_output=True)
-    expected, resumed = _losses(whole), _losses(killed)
-    assert len(expected) == 24  # 3 epochs of 8 steps, every one in the log
-    assert resumed == expected  # bit for bit, the steps before the kill included
+    expected, resumed = _log(whole), _log(killed)
+    steps = [r["step"] for r in expected if "train_loss" in r]
+    assert steps == list(range(24))  # 3 epochs of 8 steps, every one in the log once
+    assert sum("val_loss" in r for r in expected) == 3
+    assert resumed == expected  # every row, bit for bit: the steps before the kill, none twice
 
 
 def test_a_checkpoint_that_would_run_code_is_refused_in_one_line(spoken_words: Path, tmp_path: Path, capsys) -> None:
