@@ -12,14 +12,15 @@
 # most segments): its segments query all segments, and a retrieved segment is relevant when it is
 # the same word. Takes 0-4 of the other FSDD speakers (one segment in ten for LibriSpeech) pick the
 # best checkpoint by dev same-different AP.
-# Stages: 0 set-up; 1 prepare (and align) -> data/; 2 train sa and dsa side by side (one thread
-# each, --minutes each, default 4), then cae from the sa (--minutes, two threads) -> exp/{sa,dsa,cae}/
+# Stages: 0 set-up; 1 prepare (and align) -> data/CORPUS/; 2 train sa and dsa side by side (one thread
+# each, --minutes each, default 4), then cae from the sa (--minutes, two threads) -> EXP/{sa,dsa,cae}/
 # model.pt; 3 embed every segment with each model, score it and the DTW baseline (asr qbe) ->
-# exp/RESULTS.md, and a map of the cae's vectors coloured by word -> exp/map.png.
+# EXP/RESULTS.md, and a map of the cae's vectors coloured by word -> EXP/map.png. EXP is --exp,
+# by default exp/CORPUS (fsdd or librispeech).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
-stage=0 stop_stage=3 minutes=4 test_speaker="" align_model="" data_dir="" seed=0 exp=exp
+stage=0 stop_stage=3 minutes=4 test_speaker="" align_model="" data_dir="" seed=0 exp=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --stage) stage=$2; shift 2 ;;
@@ -49,6 +50,9 @@ else
   echo "run.sh: $data_dir is neither FSDD recordings nor a LibriSpeech-layout tree" >&2; exit 2
 fi
 
+data=data/$corpus  # manifests and segments of this corpus
+exp=${exp:-exp/$corpus}
+
 if [ $stage -le 0 ] && [ $stop_stage -ge 0 ]; then
   log "0: set-up"
   bash "$root/scripts/setup.sh"
@@ -57,45 +61,46 @@ fi
 if [ $stage -le 1 ] && [ $stop_stage -ge 1 ]; then
   if [ $corpus = fsdd ]; then
     log "1: FSDD manifests, speaker $test_speaker held out"
-    asr prepare fsdd "$data_dir" --out data --test-speakers "$test_speaker" --test-takes none --dev-takes 0-4
+    asr prepare fsdd "$data_dir" --out "$data" --test-speakers "$test_speaker" --test-takes none --dev-takes 0-4
   else
     log "1: LibriSpeech manifests"
-    asr prepare librispeech "$data_dir" --out data/utterances
-    cat data/utterances/*.jsonl > data/utterances.jsonl
+    asr prepare librispeech "$data_dir" --out "$data/utterances"
+    cat "$data"/utterances/*.jsonl > "$data/utterances.jsonl"
     if [ -z "$align_model" ]; then
       align_model=$here/exp/align/model.pt
       if [ ! -f exp/align/.done ]; then
         log "1: fitting a character CTC model to the utterances, to align them (conf_align.yaml)"
-        asr train --config conf_align.yaml --out exp/align --data.train data/utterances.jsonl \
-          --data.dev data/utterances.jsonl
+        asr train --config conf_align.yaml --out exp/align --data.train "$data/utterances.jsonl" \
+          --data.dev "$data/utterances.jsonl"
         touch exp/align/.done
       fi
     fi
     log "1: cutting word segments by CTC forced alignment ($align_model)"
-    asr align --model "$align_model" data/utterances.jsonl --out data/all.jsonl --min-duration 0.2
-    python - "$test_speaker" <<'EOF'
+    asr align --model "$align_model" "$data/utterances.jsonl" --out "$data/all.jsonl" --min-duration 0.2
+    python - "$data" "$test_speaker" <<'EOF'
 import sys, zlib
 from collections import Counter
 from asr.data.manifest import read_manifest, write_manifest
-segments = read_manifest("data/all.jsonl")
-speaker = sys.argv[1] or Counter(s.speaker for s in segments).most_common(1)[0][0]
+data = sys.argv[1]
+segments = read_manifest(f"{data}/all.jsonl")
+speaker = sys.argv[2] or Counter(s.speaker for s in segments).most_common(1)[0][0]
 rest = [s for s in segments if s.speaker != speaker]
 dev = [s for s in rest if zlib.crc32(s.id.encode()) % 10 == 0]  # one in ten, the same on every run
-write_manifest("data/test_speaker.jsonl", [s for s in segments if s.speaker == speaker])
-write_manifest("data/dev.jsonl", dev)
-write_manifest("data/train.jsonl", [s for s in rest if s not in dev])
+write_manifest(f"{data}/test_speaker.jsonl", [s for s in segments if s.speaker == speaker])
+write_manifest(f"{data}/dev.jsonl", dev)
+write_manifest(f"{data}/train.jsonl", [s for s in rest if s not in dev])
 print(f"{len(segments)} segments: {len(segments) - len(rest)} of speaker {speaker} held out, "
       f"{len(rest) - len(dev)} train, {len(dev)} dev")
-open("data/test_speaker.txt", "w").write(speaker + "\n")
+open(f"{data}/test_speaker.txt", "w").write(speaker + "\n")
 EOF
   fi
 fi
-[ -f data/test_speaker.txt ] && test_speaker=$(cat data/test_speaker.txt)
+[ -f "$data/test_speaker.txt" ] && test_speaker=$(cat "$data/test_speaker.txt")
 
 train() {  # name, extra args...: trains $exp/NAME unless it is done
   local name=$1; shift
   [ -f "$exp/$name/.done" ] && return 0
-  asr train --config conf.yaml "$@" "${features[@]}" --data.train data/train.jsonl --data.dev data/dev.jsonl \
+  asr train --config conf.yaml "$@" "${features[@]}" --data.train "$data/train.jsonl" --data.dev "$data/dev.jsonl" \
     --out "$exp/$name" --train.max_minutes "$minutes" --train.seed "$seed" > "$exp/$name.log" 2>&1
   touch "$exp/$name/.done"
 }
@@ -113,7 +118,7 @@ fi
 if [ $stage -le 3 ] && [ $stop_stage -ge 3 ]; then
   log "3: embedding every segment and scoring query-by-example (queries: speaker $test_speaker)"
   for name in sa dsa cae; do
-    asr embed --model "$exp/$name/model.pt" --manifest data/all.jsonl --out "$exp/vectors/$name" | tee "$exp/$name.embed.txt"
+    asr embed --model "$exp/$name/model.pt" --manifest "$data/all.jsonl" --out "$exp/vectors/$name" | tee "$exp/$name.embed.txt"
     map=(); [ $name = cae ] && map=(--map "$exp/map.png")
     dtw=(); [ $name = sa ] && dtw=(--dtw "$exp/sa/model.pt")  # DTW on the same frames the models read
     asr qbe --vectors "$exp/vectors/$name.npy" --index "$exp/vectors/$name.jsonl" --queries-speaker "$test_speaker" \
