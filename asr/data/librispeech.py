@@ -11,6 +11,7 @@ data, hand-made corpora): both are counted in the report and left out of the man
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -151,12 +152,26 @@ def _find_audio(folder: Path, report: PrepareReport) -> dict[str, Path]:
     return audio
 
 
+def published_sha256(subset: str) -> str | None:
+    """The SHA-256 of OpenSLR's ``SUBSET.tar.gz`` as torchaudio's LibriSpeech dataset records it,
+    or None for an archive it does not list (Mini LibriSpeech, a mirror's own name)."""
+    try:
+        from torchaudio.datasets.librispeech import _CHECKSUMS
+    except ImportError:  # a torchaudio without the table: the gzip and tar checks still run
+        return None
+    return next((digest for url, digest in _CHECKSUMS.items() if url.endswith(f"/{subset}.tar.gz")), None)
+
+
 def download_librispeech(subset: str, dest: Path, base_url: str | None = None,
-                         keep_archive: bool = False) -> Path:
+                         keep_archive: bool = False, sha256: str | None = None) -> Path:
     """Download and extract ``BASE_URL/SUBSET.tar.gz`` into ``dest/LibriSpeech/SUBSET``.
 
-    Does nothing when that folder already exists. Extraction goes to a temporary folder that
-    is renamed into place at the end, so the folder existing means the subset is complete.
+    Does nothing when that folder already exists. An interrupted download continues where it
+    stopped (an HTTP range request on ``SUBSET.tar.gz.part``). The archive must have the SHA-256
+    OpenSLR publishes (or `sha256`), be a tar.gz, and hold only plain files and folders inside the
+    target (`tarfile`'s "data" filter refuses absolute paths, ``..`` and links out of it).
+    Extraction goes to a temporary folder that is renamed into place at the end, so the folder
+    existing means the subset is complete.
 
     Args:
         subset: e.g. "dev-clean", "train-clean-100", or a Mini LibriSpeech "dev-clean-2".
@@ -164,6 +179,7 @@ def download_librispeech(subset: str, dest: Path, base_url: str | None = None,
         base_url: folder URL holding the archive (a mirror, or ``file://`` for a local copy);
             defaults to the OpenSLR resource that holds ``subset``.
         keep_archive: keep ``dest/SUBSET.tar.gz`` after extraction instead of deleting it.
+        sha256: the archive's expected SHA-256; default: the published one, when known.
     Returns:
         the subset folder, ``dest/LibriSpeech/SUBSET``.
     """
@@ -183,27 +199,51 @@ def download_librispeech(subset: str, dest: Path, base_url: str | None = None,
     archive = dest / f"{subset}.tar.gz"
     if not archive.exists():
         _download(f"{base_url.rstrip('/')}/{subset}.tar.gz", archive)
+    expected = sha256 or published_sha256(subset)
+    if expected is not None:
+        digest = _sha256(archive)
+        if digest != expected.lower():
+            archive.unlink()
+            raise UserError(f"{archive.name}: checksum mismatch (SHA-256 {digest[:12]}..., expected "
+                            f"{expected[:12]}...): a damaged or different archive, deleted; run again to download it anew")
     _extract(archive, dest, subset)
     if not keep_archive:
         archive.unlink()
     return target
 
 
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def _download(url: str, archive: Path) -> None:
-    """Stream ``url`` to ``archive.part``, check it is a tar.gz, then rename it to ``archive``."""
+    """Stream ``url`` to ``archive.part`` (continuing a partial one where the server allows ranges),
+    check it is a tar.gz, then rename it to ``archive``. An interrupted transfer keeps the part."""
     part = archive.with_name(archive.name + ".part")
+    have = part.stat().st_size if part.exists() else 0
+    request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
     try:
-        with urllib.request.urlopen(url) as response, open(part, "wb") as out:
-            total = int(response.headers.get("Content-Length") or 0) or None
-            with tqdm(total=total, unit="B", unit_scale=True, desc=archive.name,
-                      disable=None) as bar:
+        with urllib.request.urlopen(request) as response:
+            resumed = have > 0 and getattr(response, "status", 200) == 206
+            have = have if resumed else 0  # a server without ranges sends it all again
+            total = int(response.headers.get("Content-Length") or 0) + have or None
+            with open(part, "ab" if resumed else "wb") as out, \
+                    tqdm(total=total, initial=have, unit="B", unit_scale=True, desc=archive.name, disable=None) as bar:
                 while chunk := response.read(1 << 20):
                     out.write(chunk)
                     bar.update(len(chunk))
+    except urllib.error.HTTPError as err:
+        if err.code == 416 and have:  # the part is already whole: nothing left to send
+            pass
+        else:
+            raise UserError(f"could not download {url}: {err.code} {err.reason}") from None
     except (urllib.error.URLError, OSError, ValueError) as err:
-        part.unlink(missing_ok=True)
         reason = getattr(err, "reason", None) or err
-        raise UserError(f"could not download {url}: {reason}") from None
+        raise UserError(f"could not download {url}: {reason} (run again to continue)") from None
     if not _is_tar_gz(part):
         part.unlink()
         raise UserError(f"{url} is not a tar.gz archive")
