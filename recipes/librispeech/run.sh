@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# LibriSpeech: from download to a RESULTS.md table.
+#
+#   bash recipes/librispeech/run.sh [--data DIR] [--subsets "SUBSET ..."] [--config NAME] [--work DIR]
+#                                   [--stage N] [--stop-stage N]
+#
+# --config names conf/NAME.yaml: ctc_100h, joint_100h (train-clean-100), ctc_960h, joint_960h (all
+# 960 hours), or tiny (the whole recipe in a few CPU minutes on one small subset; with ../shared
+# beside the project it uses ../shared/data/librispeech). --subsets overrides the config's list
+# (the first is trained on, the second picks checkpoints, the rest are test sets).
+# Stages (outputs in WORK/{data,exp/NAME}; --work defaults to recipes/librispeech):
+#   1 download the subsets into DIR (checksums; an interrupted download continues; present ones skipped)
+#   2 prepare manifests (data/manifests/SUBSET.jsonl)
+#   3 train (the config's tokenizer, e.g. SentencePiece BPE, is learnt from the training text);
+#     the model file holds the average of the train.average_best best checkpoints
+#   4 LSTM language model on the training transcripts, over the model's tokens
+#   5 decode every test set with each of the config's decoders, and score
+#   6 write exp/NAME/RESULTS.md: config, test set, decoder, WER / CER, training hours, hardware
+# Training is `asr train`: a re-run after a crash continues from its last checkpoint. Several GPUs:
+# add --train.devices N to EXTRA (see README.md); EXTRA="--section.key value ..." passes any setting.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+stage=1 stop_stage=6 config=tiny data="" subsets="" work=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --data) data=$2; shift 2 ;;
+    --subsets) subsets=$2; shift 2 ;;
+    --config) config=$2; shift 2 ;;
+    --work) work=$2; shift 2 ;;
+    --stage) stage=$2; shift 2 ;;
+    --stop-stage) stop_stage=$2; shift 2 ;;
+    -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+conf=$here/conf/$config.yaml
+[ -f "$conf" ] || { echo "run.sh: no config $conf (see conf/)" >&2; exit 2; }
+mkdir -p "${work:=$here}"
+cd "$work"
+# the recipe's own settings ride in the config's comments: "# recipe: subsets ..." and "# recipe: decoders ..."
+setting() { sed -n "s/^# recipe: $1 //p" "$conf"; }
+subsets=${subsets:-$(setting subsets)}
+read -r -a sets <<< "$subsets"
+# train-960 is the three training subsets together
+expand() { for s in "$@"; do [ "$s" = train-960 ] && echo train-clean-100 train-clean-360 train-other-500 || echo "$s"; done; }
+corpus_sets=$(expand "${sets[@]}" | tr ' ' '\n' | sort -u)
+[ ${#sets[@]} -ge 3 ] || { echo "run.sh: need a training, a dev and at least one test subset, got: $subsets" >&2; exit 2; }
+if [ -z "$data" ]; then
+  if [ "$config" = tiny ] && [ -d "$root/../shared/data/librispeech" ]; then data=$root/../shared/data/librispeech
+  else data=$PWD/data/corpus; fi
+fi
+exp=exp/$config
+asr() { "$root/.venv/bin/asr" "$@"; }
+log() { echo "[$(date +%T)] librispeech stage $*"; }
+mkdir -p "$exp"
+
+if [ $stage -le 1 ] && [ $stop_stage -ge 1 ]; then
+  log "1: download ${sets[*]} into $data"
+  missing=()
+  for s in $corpus_sets; do
+    [ -d "$data/LibriSpeech/$s" ] || [ -d "$data/$s" ] || missing+=("$s")
+  done
+  [ ${#missing[@]} -eq 0 ] || asr prepare librispeech "$data" --download "${missing[@]}" --out data/manifests \
+    --subsets "${missing[@]}"
+fi
+if [ $stage -le 2 ] && [ $stop_stage -ge 2 ]; then
+  log "2: manifests"
+  asr prepare librispeech "$data" --out data/manifests --subsets $corpus_sets
+  if [ "${sets[0]}" = train-960 ]; then
+    cat data/manifests/train-clean-100.jsonl data/manifests/train-clean-360.jsonl \
+      data/manifests/train-other-500.jsonl > data/manifests/train-960.jsonl
+  fi
+fi
+train_set=data/manifests/${sets[0]}.jsonl dev_set=data/manifests/${sets[1]}.jsonl
+if [ $stage -le 3 ] && [ $stop_stage -ge 3 ] && [ ! -f "$exp/.trained" ]; then
+  log "3: training $config (log: $exp/train.log)"
+  began=$(date +%s)
+  asr train --config "$conf" --data.train "$train_set" --data.dev "$dev_set" --out "$exp" ${EXTRA:-} \
+    2>&1 | tee "$exp/train.log" | grep -v "it/s" || true
+  [ -f "$exp/model.pt" ] || { echo "run.sh: training wrote no model (see $exp/train.log)" >&2; exit 1; }
+  echo $(( $(date +%s) - began )) > "$exp/train_seconds"
+  touch "$exp/.trained"
+fi
+if [ $stage -le 4 ] && [ $stop_stage -ge 4 ] && [ ! -f "$exp/lm.pt" ]; then
+  log "4: LSTM language model on the training transcripts"
+  asr lm train "$train_set" --config "$conf" --tokenizer "$exp/model.pt" --out "$exp/lm.pt" ${EXTRA:-} > "$exp/lm.log" 2>&1
+fi
+if [ $stage -le 5 ] && [ $stop_stage -ge 5 ]; then
+  log "5: decoding and scoring ${sets[*]:2}"
+  : > "$exp/scores.tsv"
+  while read -r name flags; do
+    [ -n "$name" ] || continue
+    for s in "${sets[@]:2}"; do
+      line=$(asr evaluate --model "$exp/model.pt" "data/manifests/$s.jsonl" --out "$exp/hyps/$name/$s.jsonl" \
+        ${flags//LM/$exp/lm.pt} 2>/dev/null | grep " utterances ")
+      echo "$line"
+      wer=$(sed -n 's/.*WER \([0-9.]*\)%.*/\1/p' <<< "$line"); cer=$(sed -n 's/.*CER \([0-9.]*\)%.*/\1/p' <<< "$line")
+      printf '%s\t%s\t%s\t%s\n' "$name" "$s" "$wer" "$cer" >> "$exp/scores.tsv"
+    done
+  done < <(setting decoders | tr ';' '\n' | sed 's/^ *//')
+fi
+if [ $stage -le 6 ] && [ $stop_stage -ge 6 ]; then
+  log "6: $exp/RESULTS.md"
+  hours=$(awk '{printf "%.2f", $1 / 3600}' "$exp/train_seconds" 2>/dev/null || echo "?")
+  cpu=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo 2>/dev/null | head -1)
+  gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1 || true)
+  {
+    echo "# LibriSpeech, config $config"
+    echo
+    echo "Trained on ${sets[0]} (checkpoints picked on ${sets[1]}) for $hours hours on $(nproc) CPU cores ($cpu)${gpu:+, GPU $gpu}."
+    echo
+    echo "| config | test set | decoder | WER | CER |"
+    echo "|---|---|---|---|---|"
+    awk -F'\t' -v c="$config" '{printf "| %s | %s | %s | %s%% | %s%% |\n", c, $2, $1, $3, $4}' "$exp/scores.tsv"
+  } > "$exp/RESULTS.md"
+  cat "$exp/RESULTS.md"
+fi
