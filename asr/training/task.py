@@ -66,7 +66,7 @@ class ModelTask(L.LightningModule):
             values.update({f"{prefix}_{name}": value for name, value in parts.items()})
         for name, value in values.items():
             self.log(name, value, prog_bar=name == f"{prefix}_loss", batch_size=batch_size)
-        return {name: float(value) for name, value in values.items()}
+        return {name: float(value.detach()) for name, value in values.items()}
 
     def training_step(self, batch: tuple, batch_idx: int) -> torch.Tensor:
         loss, parts = self.model.loss(*self.loss_inputs(batch, train=True))
