@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 import torch
 
+from asr.features.batching import feature_batches
 from asr.model_file import LoadedModel
 from asr.models.kinds import EMBEDDING_KINDS
-from asr.transcription import length_batches
 
 
 @torch.inference_mode()
@@ -23,10 +23,6 @@ def embed_waves(loaded: LoadedModel, waves: Sequence[torch.Tensor], max_batch_se
         raise ValueError(f"a {loaded.kind} model makes no vectors (that needs {', '.join(EMBEDDING_KINDS)})")
     device = next(loaded.model.parameters()).device
     vectors = torch.zeros(len(waves), loaded.model.cfg.vector_dim)
-    max_total = max_batch_seconds * loaded.features.cfg.sample_rate
-    for batch in length_batches([len(w) for w in waves], max_total, max_batch_size):
-        lens = torch.tensor([len(waves[i]) for i in batch], device=device)
-        padded = torch.nn.utils.rnn.pad_sequence([waves[i] for i in batch], batch_first=True).to(device)
-        feats, feat_lens = loaded.features(padded, lens)
+    for batch, feats, feat_lens in feature_batches(loaded.features, waves, max_batch_seconds, max_batch_size, device):
         vectors[batch] = loaded.model.embed(feats, feat_lens).float().cpu()
     return vectors

@@ -19,6 +19,7 @@ from asr.decoding.beam_search import beam_search
 from asr.decoding.ctc_greedy import ctc_greedy
 from asr.decoding.options import DecodeOptions
 from asr.errors import UserError
+from asr.features.batching import feature_batches
 from asr.model_file import LoadedModel, load_model_file
 from asr.text.tokenizer import AnyTokenizer
 
@@ -147,20 +148,6 @@ class TokenDecoder:
         return ids, weights
 
 
-def length_batches(lengths: Sequence[int], max_total: float, max_size: int) -> list[list[int]]:
-    """Indices in order of length, cut into batches whose padded total (n x longest) stays within max_total."""
-    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
-    batches, start = [], 0
-    while start < len(order):
-        end = start + 1
-        while (end < len(order) and end - start < max_size
-               and lengths[order[end]] * (end - start + 1) <= max_total):
-            end += 1
-        batches.append(order[start:end])
-        start = end
-    return batches
-
-
 def transcribe_waves(loaded: LoadedModel, waves: Sequence[torch.Tensor], decoder: TokenDecoder | None = None,
                      max_batch_seconds: float = 200.0, max_batch_size: int = 32) -> list[str]:
     """Transcripts of 1-D waveforms at the model's sample rate, in input order (default decoding of the
@@ -181,11 +168,7 @@ def decode_waves(loaded: LoadedModel, waves: Sequence[torch.Tensor], decoder: To
     decoder = decoder or TokenDecoder(loaded.model, loaded.tokenizer, default_options(loaded.model))
     device = next(loaded.model.parameters()).device
     results: list[Transcript | None] = [None] * len(waves)
-    max_total = max_batch_seconds * loaded.features.cfg.sample_rate
-    for batch in length_batches([len(w) for w in waves], max_total, max_batch_size):
-        lens = torch.tensor([len(waves[i]) for i in batch], device=device)
-        padded = torch.nn.utils.rnn.pad_sequence([waves[i] for i in batch], batch_first=True).to(device)
-        feats, feat_lens = loaded.features(padded, lens)
+    for batch, feats, feat_lens in feature_batches(loaded.features, waves, max_batch_seconds, max_batch_size, device):
         ids, batch_weights = decoder(feats, feat_lens, attention)
         for k, i in enumerate(batch):
             results[i] = Transcript(loaded.tokenizer.decode(ids[k]), ids[k],

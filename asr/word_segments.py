@@ -19,7 +19,7 @@ from asr.errors import UserError
 from asr.model_file import LoadedModel
 from asr.text.normalize import normalize_text
 from asr.text.tokenizer import SPACE
-from asr.transcription import length_batches
+from asr.features.batching import feature_batches
 
 # Why an utterance was not aligned -> what the summary calls it.
 PROBLEMS = {
@@ -106,11 +106,9 @@ class WordAligner:
         loaded = self.loaded
         device = next(loaded.model.parameters()).device
         results: list[tuple[torch.Tensor, int] | None] = [None] * len(waves)
-        max_total = self.max_batch_seconds * self.sample_rate
-        for batch in length_batches([len(w) for w in waves], max_total, self.max_batch_size):
-            lens = torch.tensor([len(waves[i]) for i in batch], device=device)
-            padded = torch.nn.utils.rnn.pad_sequence([waves[i] for i in batch], batch_first=True).to(device)
-            enc, enc_lens = loaded.model.encode(*loaded.features(padded, lens))
+        for batch, feats, feat_lens in feature_batches(loaded.features, waves, self.max_batch_seconds,
+                                                       self.max_batch_size, device):
+            enc, enc_lens = loaded.model.encode(feats, feat_lens)
             log_probs = loaded.model.ctc_log_probs(enc)  # (B, T', V)
             if log_probs is None:
                 raise UserError("asr align needs a CTC or joint model; this one has no CTC head")

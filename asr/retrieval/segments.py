@@ -18,8 +18,8 @@ import torch
 from asr.data.audio import load_audio
 from asr.data.manifest import read_json_lines
 from asr.errors import UserError
+from asr.features.batching import feature_batches
 from asr.features.pipeline import FeaturePipeline
-from asr.transcription import length_batches
 
 
 @dataclass(frozen=True)
@@ -110,11 +110,7 @@ def segment_features(pipeline: FeaturePipeline, waves: Sequence[torch.Tensor],
         raise UserError(f"segment {short} is {len(waves[short])} samples long, shorter than one "
                         f"{pipeline.cfg.win_ms:g} ms analysis window: DTW has no frame to compare")
     out: list[np.ndarray] = [np.empty(0)] * len(waves)
-    max_total = max_batch_seconds * pipeline.cfg.sample_rate
-    for batch in length_batches([len(w) for w in waves], max_total, 256):
-        lens = torch.tensor([len(waves[i]) for i in batch])
-        padded = torch.nn.utils.rnn.pad_sequence([waves[i] for i in batch], batch_first=True)
-        feats, feat_lens = pipeline(padded, lens)  # (B, T, D), (B,)
+    for batch, feats, feat_lens in feature_batches(pipeline, waves, max_batch_seconds, 256):
         for k, i in enumerate(batch):
             out[i] = feats[k, :feat_lens[k]].numpy().astype(np.float32, copy=True)
     return out
