@@ -71,8 +71,10 @@ class ModelTask(L.LightningModule):
     def training_step(self, batch: tuple, batch_idx: int) -> torch.Tensor:
         loss, parts = self.model.loss(*self.loss_inputs(batch, train=True))
         self._step_row = self._log_losses("train", loss, parts, len(batch.ids))
-        self._step_row["lr"] = self.optimizers().param_groups[0]["lr"]
-        self.log("lr", self._step_row["lr"], prog_bar=False, batch_size=len(batch.ids))
+        # a float32 tensor, as Lightning writes a logged float: the row a checkpoint keeps must match the CSV's
+        lr = torch.tensor(self.optimizers().param_groups[0]["lr"], dtype=torch.float32)
+        self._step_row["lr"] = float(lr)
+        self.log("lr", lr, prog_bar=False, batch_size=len(batch.ids))
         return loss
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:

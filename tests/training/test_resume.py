@@ -41,6 +41,12 @@ def _log(out: Path) -> list[dict[str, float]]:
 def test_a_run_killed_mid_epoch_resumes_with_the_same_losses(spoken_words: Path, tmp_path: Path) -> None:
     whole, killed = tmp_path / "whole", tmp_path / "killed"
     subprocess.run(_command(spoken_words, whole), check=True, capture_output=True)
+    # a kill between a checkpoint and Lightning's write of that step's row restores the row from the
+    # checkpoint: it must be the row the CSV has, whichever moment the kill comes
+    for checkpoint in (whole / "checkpoints").glob("step*.ckpt"):
+        row = torch.load(checkpoint, weights_only=True)["log_row"]
+        logged = [r for r in _log(whole) if r["step"] == row["step"] and "train_loss" in r]
+        assert logged == [{k: float(v) for k, v in row.items()}]
     run = subprocess.Popen(_command(spoken_words, killed), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     first = killed / "checkpoints" / "step3.ckpt"
     while not first.exists() and run.poll() is None:
