@@ -12,6 +12,7 @@ from asr.errors import UserError
 SUBCOMMANDS = {
     "synth": "Generate a synthetic spoken corpus (espeak-ng) in LibriSpeech layout.",
     "prepare": "Turn a corpus on disk into JSON-lines manifests.",
+    "tokenizer": "Learn a tokenizer (characters, words, BPE) from text and write it as a file (asr tokenizer train ...).",
     "train": "Train a model from manifests and a YAML config.",
     "evaluate": "Score a trained model on a manifest (WER, CER).",
     "transcribe": "Transcribe audio files with a trained model.",

@@ -44,6 +44,7 @@ class DataConfig:
 class TokenizerConfig:
     kind: str = "char"  # "char", "word" (closed sets such as digits), or SentencePiece "bpe" / "unigram"
     vocab_size: int = 256  # SentencePiece pieces (bpe, unigram), learnt from the training transcripts
+    file: str = ""  # a tokenizer written by `asr tokenizer train`, used as it is (kind and vocab_size then unused)
 
 
 @dataclass
@@ -108,6 +109,7 @@ class LMConfig:
     lr: float = 2e-3
     batch_size: int = 64  # sentences
     dev_fraction: float = 0.05  # sentences held out to pick the best epoch (perplexity)
+    max_sentences: int = 0  # train on a random sample of this many sentences; 0 = all (LibriSpeech's LM text has 40 M)
 
     def model_config(self, vocab_size: int, eos_id: int | None) -> LSTMLMConfig:
         """The LSTM LM's frozen config over a tokenizer; ValueError for settings that cannot train."""

@@ -27,8 +27,9 @@ from asr.features.pipeline import FeaturePipeline
 from asr.model_file import save_model_file
 from asr.models.kinds import build_model
 from asr.text.tokenizer import AnyTokenizer, build_tokenizer
+from asr.text.tokenizer_file import load_tokenizer
 from asr.training.averaging import average_state_dicts
-from asr.training.config import Config, TrainConfig
+from asr.training.config import Config, TokenizerConfig, TrainConfig
 from asr.training.task import SpeechTask
 from asr.training.data import Example, FilterCounts, SpeechDataModule, make_examples
 from asr.training.plots import plot_learning_curves
@@ -78,13 +79,22 @@ class Setup:
     train_counts: FilterCounts
 
 
+def training_tokenizer(cfg: TokenizerConfig, texts: list[str]) -> AnyTokenizer:
+    """The tokenizer file the config names, else one learnt from `texts` as the config says."""
+    if cfg.file:
+        return load_tokenizer(cfg.file)
+    try:
+        return build_tokenizer(cfg.kind, texts, vocab_size=cfg.vocab_size)
+    except ValueError as err:
+        raise UserError(str(err)) from None
+
+
 def build_setup(cfg: Config) -> Setup:
     """Read manifests, build tokenizer, features (with statistics) and model; filter utterances, with counts."""
     L.seed_everything(cfg.train.seed, verbose=False)
     train_utts, dev_utts = read_utterances(cfg.data.train, "train"), read_utterances(cfg.data.dev, "dev")
+    tokenizer = training_tokenizer(cfg.tokenizer, [u.text for u in train_utts])
     try:
-        tokenizer = build_tokenizer(cfg.tokenizer.kind, [u.text for u in train_utts],
-                                    vocab_size=cfg.tokenizer.vocab_size)
         features = measure_cmvn(FeaturePipeline(cfg.features), train_utts, cfg.data.cmvn_utterances, cfg.train.seed)
         model_cfg = cfg.model.model_config(features.dim, len(tokenizer), tokenizer.eos_id)
         model = build_model(cfg.model.kind, model_cfg.to_dict())
@@ -107,7 +117,7 @@ def build_setup(cfg: Config) -> Setup:
     enc = model_cfg.encoder
     print(f"model: {cfg.model.kind}, encoder {enc.layers}x{enc.hidden} {enc.cell} "
           f"{'bi' if enc.bidirectional else 'uni'}directional, {params / 1e6:.2f} M parameters, "
-          f"{len(tokenizer)} {cfg.tokenizer.kind} tokens, time reduction {enc.reduction}x")
+          f"{len(tokenizer)} {tokenizer.kind} tokens, time reduction {enc.reduction}x")
     return Setup(tokenizer, features, model, train_ex, dev_ex, train_counts)
 
 

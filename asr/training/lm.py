@@ -17,18 +17,18 @@ from pathlib import Path
 from typing import NamedTuple
 
 import lightning as L
+import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
-from asr.data.manifest import read_manifest
+from asr.data.text_corpus import read_texts
 from asr.errors import UserError
 from asr.model_file import load_model_file
 from asr.models.lstm_lm import LSTMLM
-from asr.text.normalize import normalize_text
-from asr.text.tokenizer import PAD_ID, AnyTokenizer, build_tokenizer
+from asr.text.tokenizer import PAD_ID, AnyTokenizer
 from asr.training.config import Config
 from asr.training.data import LengthBucketSampler
-from asr.training.fit import export, fit
+from asr.training.fit import export, fit, training_tokenizer
 from asr.training.task import ModelTask
 
 
@@ -38,22 +38,6 @@ class TextBatch(NamedTuple):
     ids: list[int]  # sentence indices
 
 
-def read_texts(paths: Sequence[str | Path]) -> list[str]:
-    """Normalised sentences from text files (one a line) and JSON-lines manifests (their "text")."""
-    texts = []
-    for path in map(Path, paths):
-        if not path.is_file():
-            raise UserError(f"text file not found: {path}")
-        if path.suffix == ".jsonl":
-            lines = [u.text for u in read_manifest(path)]
-        else:
-            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-        texts += [t for t in map(normalize_text, lines) if t]
-    if not texts:
-        raise UserError("no text to train a language model on")
-    return texts
-
-
 class TextTask(ModelTask):
     """A language model on token batches; validation reports perplexity (exp of val_loss)."""
 
@@ -61,9 +45,9 @@ class TextTask(ModelTask):
         return batch.tokens, batch.lengths
 
 
-def _collate(items: list[tuple[int, list[int]]]) -> TextBatch:
+def _collate(items: list[tuple[int, np.ndarray]]) -> TextBatch:
     ids, seqs = zip(*items)
-    tokens = torch.nn.utils.rnn.pad_sequence([torch.tensor(s) for s in seqs], batch_first=True,
+    tokens = torch.nn.utils.rnn.pad_sequence([torch.from_numpy(s).long() for s in seqs], batch_first=True,
                                              padding_value=PAD_ID)
     return TextBatch(tokens, torch.tensor([len(s) for s in seqs]), list(ids))
 
@@ -71,11 +55,11 @@ def _collate(items: list[tuple[int, list[int]]]) -> TextBatch:
 class TextDataModule(L.LightningDataModule):
     """Sentences of similar length batched together, `batch_size` a batch."""
 
-    def __init__(self, train: list[list[int]], dev: list[list[int]], batch_size: int, seed: int):
+    def __init__(self, train: list[np.ndarray], dev: list[np.ndarray], batch_size: int, seed: int):
         super().__init__()
         self.train, self.dev, self.batch_size, self.seed = train, dev, batch_size, seed
 
-    def _loader(self, seqs: list[list[int]], shuffle: bool) -> DataLoader:
+    def _loader(self, seqs: list[np.ndarray], shuffle: bool) -> DataLoader:
         sampler = LengthBucketSampler([len(s) for s in seqs], math.inf, self.batch_size, shuffle, self.seed)
         return DataLoader(list(enumerate(seqs)), batch_sampler=sampler, collate_fn=_collate)
 
@@ -87,24 +71,24 @@ class TextDataModule(L.LightningDataModule):
 
 
 def lm_tokenizer(cfg: Config, texts: list[str], tokenizer_from: str | None) -> AnyTokenizer:
-    """The acoustic model's tokenizer when given (the LM must predict its ids), else one built from the text."""
+    """The acoustic model's tokenizer when given (the LM must predict its ids), else the config's
+    tokenizer file, else one built from the text."""
     if tokenizer_from:
         return load_model_file(tokenizer_from).tokenizer
-    try:
-        return build_tokenizer(cfg.tokenizer.kind, texts, vocab_size=cfg.tokenizer.vocab_size)
-    except ValueError as err:
-        raise UserError(str(err)) from None
+    return training_tokenizer(cfg.tokenizer, texts)
 
 
 def train_lm(cfg: Config, text_paths: Sequence[str | Path], out: str | Path, tokenizer_from: str | None = None) -> Path:
     """Train an LSTM LM as cfg.lm says; writes the model file `out` (logs and checkpoints beside it)."""
     out = Path(out)
     L.seed_everything(cfg.train.seed, verbose=False)
-    texts = read_texts(text_paths)
+    texts = read_texts(text_paths, cfg.lm.max_sentences, cfg.train.seed)
     tokenizer = lm_tokenizer(cfg, texts, tokenizer_from)
     if tokenizer.eos_id is None:
         raise UserError(f"{tokenizer_from} was written before tokenizers had a sentence symbol: retrain it")
-    seqs = [s for s in (tokenizer.encode(t) for t in texts) if s]
+    # int32 arrays: a python list of ints takes 8 times the memory, too much for millions of sentences
+    seqs = [np.asarray(s, dtype=np.int32) for s in (tokenizer.encode(t) for t in texts) if s]
+    del texts
     if not seqs:
         raise UserError("none of the text is made of the model's tokens")
     random.Random(cfg.train.seed).shuffle(seqs)

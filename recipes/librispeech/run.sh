@@ -2,7 +2,7 @@
 # LibriSpeech: from download to a RESULTS.md table.
 #
 #   bash recipes/librispeech/run.sh [--data DIR] [--subsets "SUBSET ..."] [--config NAME] [--work DIR]
-#                                   [--stage N] [--stop-stage N]
+#                                   [--lm-text FILE] [--stage N] [--stop-stage N]
 #
 # --config names conf/NAME.yaml: ctc_100h, joint_100h (train-clean-100), ctc_960h, joint_960h (all
 # 960 hours), or tiny (the whole recipe in a few CPU minutes on one small subset; with ../shared
@@ -11,23 +11,27 @@
 # Stages (outputs in WORK/{data,exp/NAME}; --work defaults to recipes/librispeech):
 #   1 download the subsets into DIR (checksums; an interrupted download continues; present ones skipped)
 #   2 prepare manifests (data/manifests/SUBSET.jsonl)
-#   3 train (the config's tokenizer, e.g. SentencePiece BPE, is learnt from the training text);
-#     the model file holds the average of the train.average_best best checkpoints
-#   4 LSTM language model on the training transcripts, over the model's tokens
-#   5 decode every test set with each of the config's decoders, and score
-#   6 write exp/NAME/RESULTS.md: config, test set, decoder, WER / CER, training hours, hardware
+#   3 tokenizer learnt from the training transcripts (the config's, e.g. SentencePiece BPE): exp/NAME/tokenizer.json
+#   4 LSTM language model over those tokens on the training transcripts, and on --lm-text FILE too
+#     when given (LibriSpeech's LM text, librispeech-lm-norm.txt.gz from openslr.org/11; the config's
+#     lm.max_sentences samples it)
+#   5 train the acoustic model over the same tokens; the model file holds the average of the
+#     train.average_best best checkpoints
+#   6 decode every test set with each of the config's decoders, and score
+#   7 write exp/NAME/RESULTS.md: config, test set, decoder, WER / CER, training hours, hardware
 # Training is `asr train`: a re-run after a crash continues from its last checkpoint. Several GPUs:
 # add --train.devices N to EXTRA (see README.md); EXTRA="--section.key value ..." passes any setting.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
-stage=1 stop_stage=6 config=tiny data="" subsets="" work=""
+stage=1 stop_stage=7 config=tiny data="" subsets="" work="" lm_text=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --data) data=$2; shift 2 ;;
     --subsets) subsets=$2; shift 2 ;;
     --config) config=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
+    --lm-text) lm_text=$(realpath "$2"); shift 2 ;;
     --stage) stage=$2; shift 2 ;;
     --stop-stage) stop_stage=$2; shift 2 ;;
     -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
@@ -73,21 +77,27 @@ if [ $stage -le 2 ] && [ $stop_stage -ge 2 ]; then
   fi
 fi
 train_set=data/manifests/${sets[0]}.jsonl dev_set=data/manifests/${sets[1]}.jsonl
-if [ $stage -le 3 ] && [ $stop_stage -ge 3 ] && [ ! -f "$exp/.trained" ]; then
-  log "3: training $config (log: $exp/train.log)"
+tokens=$exp/tokenizer.json
+if [ $stage -le 3 ] && [ $stop_stage -ge 3 ] && [ ! -f "$tokens" ]; then
+  log "3: tokenizer from the transcripts of ${sets[0]}"
+  asr tokenizer train "$train_set" --config "$conf" --out "$tokens" ${EXTRA:-}
+fi
+if [ $stage -le 4 ] && [ $stop_stage -ge 4 ] && [ ! -f "$exp/lm.pt" ]; then
+  log "4: LSTM language model on the training transcripts${lm_text:+ and $lm_text} (log: $exp/lm.log)"
+  asr lm train "$train_set" ${lm_text:+"$lm_text"} --config "$conf" --tokenizer.file "$tokens" --out "$exp/lm.pt" \
+    ${EXTRA:-} > "$exp/lm.log" 2>&1 || { echo "run.sh: the language model failed (see $exp/lm.log)" >&2; exit 1; }
+fi
+if [ $stage -le 5 ] && [ $stop_stage -ge 5 ] && [ ! -f "$exp/.trained" ]; then
+  log "5: training $config (log: $exp/train.log)"
   began=$(date +%s)
-  asr train --config "$conf" --data.train "$train_set" --data.dev "$dev_set" --out "$exp" ${EXTRA:-} \
-    2>&1 | tee "$exp/train.log" | grep -v "it/s" || true
+  asr train --config "$conf" --data.train "$train_set" --data.dev "$dev_set" --tokenizer.file "$tokens" \
+    --out "$exp" ${EXTRA:-} 2>&1 | tee "$exp/train.log" | grep -v "it/s" || true
   [ -f "$exp/model.pt" ] || { echo "run.sh: training wrote no model (see $exp/train.log)" >&2; exit 1; }
   echo $(( $(date +%s) - began )) > "$exp/train_seconds"
   touch "$exp/.trained"
 fi
-if [ $stage -le 4 ] && [ $stop_stage -ge 4 ] && [ ! -f "$exp/lm.pt" ]; then
-  log "4: LSTM language model on the training transcripts"
-  asr lm train "$train_set" --config "$conf" --tokenizer "$exp/model.pt" --out "$exp/lm.pt" ${EXTRA:-} > "$exp/lm.log" 2>&1
-fi
-if [ $stage -le 5 ] && [ $stop_stage -ge 5 ]; then
-  log "5: decoding and scoring ${sets[*]:2}"
+if [ $stage -le 6 ] && [ $stop_stage -ge 6 ]; then
+  log "6: decoding and scoring ${sets[*]:2}"
   : > "$exp/scores.tsv"
   while read -r name flags; do
     [ -n "$name" ] || continue
@@ -100,8 +110,8 @@ if [ $stage -le 5 ] && [ $stop_stage -ge 5 ]; then
     done
   done < <(setting decoders | tr ';' '\n' | sed 's/^ *//')
 fi
-if [ $stage -le 6 ] && [ $stop_stage -ge 6 ]; then
-  log "6: $exp/RESULTS.md"
+if [ $stage -le 7 ] && [ $stop_stage -ge 7 ]; then
+  log "7: $exp/RESULTS.md"
   hours=$(awk '{printf "%.2f", $1 / 3600}' "$exp/train_seconds" 2>/dev/null || echo "?")
   cpu=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo 2>/dev/null | head -1)
   gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1 || true)

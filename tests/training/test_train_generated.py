@@ -37,14 +37,20 @@ def _dev_losses(exp: Path) -> list[float]:
 def test_a_model_learns_generated_speech_and_every_decoder_reads_it(kind, manifests: Path, tmp_path: Path, capsys):
     exp = tmp_path / kind
     extra = [] if kind == "ctc" else ["--model.kind", "joint", *ATTENTION]
+    # CTC learns its tokens first, as a recipe does (asr tokenizer train), and its LM shares the file;
+    # the joint model learns them inside training and its LM takes them from the model file
+    tokens = tmp_path / "tokenizer.json"
+    if kind == "ctc":
+        assert main(["tokenizer", "train", str(manifests / "train.jsonl"), "--out", str(tokens)]) == 0
+        extra = ["--tokenizer.file", str(tokens)]
     assert main(["train", "--out", str(exp), "--data.train", str(manifests / "train.jsonl"),
                  "--data.dev", str(manifests / "dev.jsonl"), *SMALL, *extra]) == 0
     losses = _dev_losses(exp)
     # it learned, not just ran: over 8 epochs dev loss fell to 0.77 of its first value for joint, further for CTC
     assert len(losses) == 8 and losses[-1] < 0.85 * losses[0], losses
-    assert main(["lm", "train", str(manifests / "train.jsonl"), "--tokenizer", str(exp / "model.pt"),
-                 "--out", str(tmp_path / "lm.pt"), "--lm.hidden", "64", "--lm.layers", "1",
-                 "--lm.max_epochs", "3"]) == 0
+    lm_tokens = ["--tokenizer.file", str(tokens)] if kind == "ctc" else ["--tokenizer", str(exp / "model.pt")]
+    assert main(["lm", "train", str(manifests / "train.jsonl"), *lm_tokens, "--out", str(tmp_path / "lm.pt"),
+                 "--lm.hidden", "64", "--lm.layers", "1", "--lm.max_epochs", "3"]) == 0
     test = str(manifests / "test.jsonl")
     decoders = [["--decode", "greedy"], ["--decode", "beam", "--beam", "4"],
                 ["--decode", "beam", "--beam", "4", "--lm", str(tmp_path / "lm.pt")]]
