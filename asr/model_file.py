@@ -62,7 +62,10 @@ def save_model_file(path: str | Path, model: nn.Module, features: FeaturePipelin
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save(payload, tmp)
+    with open(tmp, "wb") as f:
+        torch.save(payload, f)
+        f.flush()
+        os.fsync(f.fileno())  # on disk before the name points at it
     os.replace(tmp, path)
 
 

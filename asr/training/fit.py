@@ -29,6 +29,7 @@ from asr.models.kinds import build_model
 from asr.text.tokenizer import AnyTokenizer, build_tokenizer
 from asr.text.tokenizer_file import load_tokenizer
 from asr.training.averaging import average_state_dicts
+from asr.training.checkpoint_io import SameFolderCheckpointIO, remove_partial_checkpoints
 from asr.training.config import Config, TokenizerConfig, TrainConfig
 from asr.training.task import SpeechTask
 from asr.training.data import Example, FilterCounts, SpeechDataModule, make_examples
@@ -190,6 +191,7 @@ def fit(task: L.LightningModule, data: L.LightningDataModule, train_cfg: TrainCo
                                auto_insert_metric_name=False)
     each_epoch = ModelCheckpoint(dirpath=out_dir / "checkpoints", filename="epoch{epoch}", every_n_epochs=1,
                                  save_top_k=1, auto_insert_metric_name=False)
+    remove_partial_checkpoints(out_dir / "checkpoints")
     resume = _newest_checkpoint(out_dir / "checkpoints")
     saved = _load_checkpoint(resume) if resume is not None else None
     if saved is not None:
@@ -213,6 +215,7 @@ def fit(task: L.LightningModule, data: L.LightningDataModule, train_cfg: TrainCo
         num_sanity_val_steps=0,
         use_distributed_sampler=False,  # our batch samplers already bucket by length
         enable_model_summary=False,
+        plugins=[SameFolderCheckpointIO()],
     )
     # the CSV writer removes an earlier metrics.csv when it starts: hand it the rows a resumed run keeps
     if earlier_rows and trainer.is_global_zero:  # the other ranks write no log

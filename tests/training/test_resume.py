@@ -9,6 +9,7 @@ import pickle
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,9 +27,24 @@ ARGS = ["--tokenizer.kind", "word", "--features.kind", "mfcc", "--features.n_mfc
         "--train.threads", "1", "--train.warmup_steps", "5"]
 
 
+KILL_DURING_SAVE = Path(__file__).with_name("kill_during_save.py")
+
+
 def _command(spoken_words: Path, out: Path) -> list[str]:
-    return [sys.executable, "-m", "asr.cli.main", "train", "--out", str(out), "--data.train",
-            str(spoken_words / "train.jsonl"), "--data.dev", str(spoken_words / "dev.jsonl"), *ARGS]
+    return [sys.executable, "-m", "asr.cli.main", *_train_args(spoken_words, out)]
+
+
+def _train_args(spoken_words: Path, out: Path) -> list[str]:
+    return ["train", "--out", str(out), "--data.train", str(spoken_words / "train.jsonl"),
+            "--data.dev", str(spoken_words / "dev.jsonl"), *ARGS]
+
+
+@pytest.fixture(scope="module")
+def whole(spoken_words: Path, tmp_path_factory) -> Path:
+    """A run that was never stopped."""
+    out = tmp_path_factory.mktemp("whole") / "run"
+    subprocess.run(_command(spoken_words, out), check=True, capture_output=True)
+    return out
 
 
 def _log(out: Path) -> list[dict[str, float]]:
@@ -38,9 +54,8 @@ def _log(out: Path) -> list[dict[str, float]]:
     return sorted(rows, key=lambda r: (r["step"], sorted(r)))
 
 
-def test_a_run_killed_mid_epoch_resumes_with_the_same_losses(spoken_words: Path, tmp_path: Path) -> None:
-    whole, killed = tmp_path / "whole", tmp_path / "killed"
-    subprocess.run(_command(spoken_words, whole), check=True, capture_output=True)
+def test_a_run_killed_mid_epoch_resumes_with_the_same_losses(spoken_words: Path, whole: Path, tmp_path: Path) -> None:
+    killed = tmp_path / "killed"
     # a kill between a checkpoint and Lightning's write of that step's row restores the row from the
     # checkpoint: it must be the row the CSV has, whichever moment the kill comes
     for checkpoint in (whole / "checkpoints").glob("step*.ckpt"):
@@ -62,6 +77,36 @@ def test_a_run_killed_mid_epoch_resumes_with_the_same_losses(spoken_words: Path,
     assert steps == list(range(24))  # 3 epochs of 8 steps, every one in the log once
     assert sum("val_loss" in r for r in expected) == 3
     assert resumed == expected  # every row, bit for bit: the steps before the kill, none twice
+
+
+def test_a_kill_while_a_checkpoint_is_written_leaves_the_one_before_whole(spoken_words: Path, whole: Path,
+                                                                         tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    # checkpoint writes: step3.ckpt and last.ckpt at step 3, step6.ckpt (step3.ckpt then goes) and last.ckpt
+    # at step 6: the 4th overwrites a good last.ckpt, and the process dies with half its bytes written
+    cut = subprocess.run([sys.executable, str(KILL_DURING_SAVE), *_train_args(spoken_words, out)],
+                         env={**os.environ, "KILL_AT_CHECKPOINT": "4"}, capture_output=True)
+    assert cut.returncode == -signal.SIGKILL, cut.stderr.decode()[-2000:]
+    folder = out / "checkpoints"
+    assert [p.name for p in folder.glob("*.partial")] == ["last.ckpt.partial"]
+    steps = {p.name: torch.load(p, weights_only=True)["global_step"] for p in folder.glob("*.ckpt")}
+    assert steps == {"last.ckpt": 3, "step6.ckpt": 6}  # every checkpoint whole, none replaced
+    subprocess.run(_command(spoken_words, out), check=True, capture_output=True)
+    assert not list(folder.glob("*.partial"))
+    assert _log(out) == _log(whole)  # resumed from step 6 as if never stopped
+
+
+def test_checkpoints_are_written_in_their_own_folder(tmp_path: Path, monkeypatch) -> None:
+    """Never through the system's temp folder, from which a move across filesystems is a copy that a kill cuts."""
+    from asr.training.checkpoint_io import SameFolderCheckpointIO
+
+    def no_temp_files(*args, **kwargs):
+        raise AssertionError("a checkpoint went through a temp file outside its folder")
+
+    monkeypatch.setattr(tempfile, "mkstemp", no_temp_files)
+    SameFolderCheckpointIO().save_checkpoint({"state_dict": {"w": torch.ones(3)}}, tmp_path / "ckpt" / "a.ckpt")
+    assert torch.load(tmp_path / "ckpt" / "a.ckpt", weights_only=True)["state_dict"]["w"].sum() == 3
+    assert [p.name for p in (tmp_path / "ckpt").iterdir()] == ["a.ckpt"]
 
 
 def test_a_checkpoint_that_would_run_code_is_refused_in_one_line(spoken_words: Path, tmp_path: Path, capsys) -> None:

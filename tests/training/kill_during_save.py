@@ -1,0 +1,50 @@
+"""`asr train` (its arguments follow) killed with SIGKILL halfway through writing the bytes of its Nth
+checkpoint file (N = $KILL_AT_CHECKPOINT), as a crash or an out-of-memory kill would: run by
+test_resume.py."""
+
+import builtins
+import os
+import signal
+import sys
+
+from asr.cli.main import main
+
+real_open = builtins.open
+kill_at = int(os.environ["KILL_AT_CHECKPOINT"])
+opened = 0
+
+
+class HalfThenKill:
+    """A file whose first write stores half its bytes, reaches the disk, and ends the process."""
+
+    def __init__(self, f):
+        self.f = f
+
+    def write(self, data) -> int:
+        self.f.write(bytes(data)[: len(data) // 2])
+        self.f.flush()
+        os.fsync(self.f.fileno())
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def __getattr__(self, name):
+        return getattr(self.f, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return self.f.__exit__(*exc)
+
+
+def open_checkpoint_writes(file, mode="r", *args, **kwargs):
+    global opened
+    f = real_open(file, mode, *args, **kwargs)
+    if "w" in mode and ".ckpt" in os.fspath(file) if isinstance(file, (str, os.PathLike)) else False:
+        opened += 1
+        if opened == kill_at:
+            return HalfThenKill(f)
+    return f
+
+
+builtins.open = open_checkpoint_writes
+sys.exit(main(sys.argv[1:]))
