@@ -38,5 +38,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         from asr.training.fit import train
     model_path = train(cfg, args.out)
-    print(f"model written to {model_path}")
+    from lightning.fabric.utilities.rank_zero import rank_zero_only
+
+    if rank_zero_only.rank == 0:  # the first of several data-parallel processes speaks for them all
+        print(f"model written to {model_path}")
     return 0

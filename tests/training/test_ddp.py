@@ -22,3 +22,18 @@ def test_two_ranks_train_disjoint_batches_into_identical_weights(spoken_words: P
         seen += zero["ids"] + one["ids"]
     assert len(set(seen)) == len(seen) == 48  # between them the ranks read the epoch once
     assert ranks[0][0]["weights"] != ranks[0][-1]["weights"]  # and they did train
+
+
+def test_the_cli_trains_on_two_processes_and_speaks_once(spoken_words: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    done = subprocess.run([sys.executable, "-m", "asr.cli.main", "train", "--out", str(out),
+                           "--data.train", str(spoken_words / "train.jsonl"), "--data.dev", str(spoken_words / "dev.jsonl"),
+                           "--tokenizer.kind", "word", "--model.hidden", "16", "--model.layers", "1",
+                           "--data.max_batch_size", "4", "--train.max_epochs", "1", "--train.threads", "1",
+                           "--train.devices", "2", "--train.accelerator", "cpu"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.count("model written to") == 1
+    from asr.model_file import load_model_file
+
+    assert load_model_file(out / "model.pt").info["steps"] == 6  # 48 words, batches of 4, 2 ranks
