@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
 import matplotlib
@@ -13,6 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 def _series(rows: list[dict], key: str) -> tuple[list[int], list[float]]:
     points = [(int(r["step"]), float(r[key])) for r in rows if r.get(key) not in (None, "")]
+    points = [(s, v) for s, v in points if math.isfinite(v)]  # skipped batches (NaN, inf) are no point
     return [s for s, _ in points], [v for _, v in points]
 
 

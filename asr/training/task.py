@@ -9,12 +9,14 @@ language models read token batches (`asr.training.lm.TextTask`).
 from __future__ import annotations
 
 import math
+import sys
 
 import lightning as L
 import torch
 from lightning.pytorch.callbacks import Timer
 
 from asr.decoding.options import DecodeOptions
+from asr.errors import UserError
 from asr.features.freq_warp import random_warps
 from asr.features.pipeline import FeaturePipeline
 from asr.features.specaugment import SpecAugmentConfig, spec_augment
@@ -53,6 +55,7 @@ class ModelTask(L.LightningModule):
         super().__init__()
         self.model = model
         self.train_cfg = train_cfg
+        self.batches_seen = self.batches_skipped = 0  # batches skipped for a non-finite loss, in this process
 
     def loss_inputs(self, batch: tuple, train: bool) -> tuple:
         """The arguments of `model.loss` for a batch (augmented when `train`)."""
@@ -68,14 +71,36 @@ class ModelTask(L.LightningModule):
             self.log(name, value, prog_bar=name == f"{prefix}_loss", batch_size=batch_size)
         return {name: float(value.detach()) for name, value in values.items()}
 
-    def training_step(self, batch: tuple, batch_idx: int) -> torch.Tensor:
+    def training_step(self, batch: tuple, batch_idx: int) -> torch.Tensor | None:
         loss, parts = self.model.loss(*self.loss_inputs(batch, train=True))
+        # logged either way: a skipped step's row shows its NaN, not the step before's values again
         self._step_row = self._log_losses("train", loss, parts, len(batch.ids))
         # a float32 tensor, as Lightning writes a logged float: the row a checkpoint keeps must match the CSV's
         lr = torch.tensor(self.optimizers().param_groups[0]["lr"], dtype=torch.float32)
         self._step_row["lr"] = float(lr)
         self.log("lr", lr, prog_bar=False, batch_size=len(batch.ids))
-        return loss
+        return loss if self._finite_everywhere(loss) else self._skip(batch, loss)
+
+    def _finite_everywhere(self, loss: torch.Tensor) -> bool:
+        """Whether the loss is finite on every data-parallel rank: they skip a batch together, or the
+        ranks that step would wait for the gradients of those that do not."""
+        finite = torch.isfinite(loss.detach()).float()
+        if self.trainer.world_size > 1:
+            finite = self.all_gather(finite).min()
+        self.batches_seen += 1
+        return bool(finite)
+
+    def _skip(self, batch: tuple, loss: torch.Tensor) -> None:
+        """Skip a batch whose loss is NaN or infinite (no update, a warning and a count); stop when they
+        are most batches, which no single bad file explains (too high a learning rate, broken features)."""
+        self.batches_skipped += 1
+        ids = ", ".join(map(str, batch.ids[:3])) + (", ..." if len(batch.ids) > 3 else "")
+        print(f"asr: warning: step {self.global_step}: the loss is {float(loss)} on a batch of {len(batch.ids)} "
+              f"({ids}); skipped it, {self.batches_skipped} of {self.batches_seen} batches so far", file=sys.stderr)
+        if self.batches_skipped >= 10 and self.batches_skipped > self.batches_seen / 2:
+            raise UserError(f"{self.batches_skipped} of {self.batches_seen} training batches had a NaN or infinite "
+                            "loss: training stopped (lower train.lr, or check the data and features)")
+        return None
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         """Put this step's row of the training log in a checkpoint saved at its end: Lightning writes
