@@ -88,6 +88,15 @@ def load_audio(path: str | Path, sample_rate: int = 16000, start: float = 0.0,
     mono = samples.mean(axis=1)  # (n_samples, channels) -> (n_samples,)
     if file_rate != sample_rate:
         mono = soxr.resample(mono, file_rate, sample_rate, quality="HQ")
+    return _checked_waveform(mono, path)
+
+
+def _checked_waveform(mono: np.ndarray, path: Path) -> torch.Tensor:
+    """The decoded samples as a tensor, refused in one line when no model could use them."""
+    if len(mono) == 0:  # a handful of samples at a high rate resample to none at a low one
+        raise UserError(f"{path}: too short ({len(mono)} samples at the model's rate)")
+    if not np.isfinite(mono).all():  # float files can hold NaN or inf; one would poison a whole batch
+        raise UserError(f"{path}: NaN or infinite samples (a damaged float recording)")
     return torch.from_numpy(np.ascontiguousarray(mono, dtype=np.float32))
 
 
