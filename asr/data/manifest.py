@@ -115,7 +115,14 @@ def read_manifest(path: str | Path) -> list[Utterance]:
     Raises:
         UserError: the file is missing, or a line is not a valid utterance (names ``file:line``).
     """
-    return [_parse_object(obj, where, Path(path).parent) for where, obj in read_json_lines(path)]
+    utterances, line_of = [], {}
+    for where, obj in read_json_lines(path):
+        utt = _parse_object(obj, where, Path(path).parent)
+        if utt.id in line_of:  # ids key hypotheses, vectors and segments: two would be mixed up
+            raise UserError(f"{where}: utterance id {utt.id!r} is already on line {line_of[utt.id]}")
+        line_of[utt.id] = where.rsplit(":", 1)[1]
+        utterances.append(utt)
+    return utterances
 
 
 def _parse_object(obj: dict, where: str, base: Path) -> Utterance:
@@ -162,7 +169,8 @@ def _check_strings(obj: dict, keys: tuple[str, ...], where: str) -> None:
 
 def _seconds(value, key: str, where: str) -> float:
     # bool is an int in Python; a duration of `true` is a bug, not one second.
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+    if (isinstance(value, bool) or not isinstance(value, (int, float)) or abs(value) > 1e9  # JSON ints can be huge
+            or not math.isfinite(value) or value < 0):
         raise UserError(f"{where}: '{key}' must be a non-negative number of seconds")
     return float(value)
 

@@ -34,8 +34,8 @@ class DataConfig:
     max_duration: float = 30.0  # longer training utterances are skipped (counted)
     cmvn_utterances: int = 1000  # training utterances sampled for the normalisation statistics
     num_workers: int = 0  # on 2 CPU cores a loader worker only takes time from the model
-    speed_perturb: list = field(default_factory=list)  # e.g. [0.9, 1.0, 1.1]: a speed per training read
-    noise_snr: list = field(default_factory=list)  # e.g. [10, 30]: white noise at an SNR (dB) per training read
+    speed_perturb: list[float] = field(default_factory=list)  # e.g. [0.9, 1.0, 1.1]: a speed per training read
+    noise_snr: list[float] = field(default_factory=list)  # e.g. [10, 30]: white noise at an SNR (dB) per training read
     cache_audio: bool = False  # keep decoded training audio in memory (float16, 2 bytes a sample)
     pair_across_speakers: bool = True  # cae: the word's other instance comes from another speaker when it can
 
@@ -158,7 +158,7 @@ class Config:
 def _build(cls: type, values: dict[str, Any], where: str) -> Any:
     """Instantiate dataclass `cls` from a dict, recursing into dataclass fields; unknown keys are errors."""
     if not isinstance(values, dict):
-        raise UserError(f"{where} must be a mapping, not {values!r}")
+        raise UserError(f"{where.removeprefix('config.')} must be a mapping, not {values!r}")
     fields = {f.name: f for f in dataclasses.fields(cls)}
     kwargs = {}
     for key, value in values.items():
@@ -168,22 +168,36 @@ def _build(cls: type, values: dict[str, Any], where: str) -> Any:
         if dataclasses.is_dataclass(default):
             kwargs[key] = _build(type(default), value, f"{where}.{key}")
         else:
-            kwargs[key] = _coerce(value, default, f"{where}.{key}")
-    return cls(**kwargs)
+            kwargs[key] = _coerce(value, default, f"{where}.{key}".removeprefix("config."), str(fields[key].type))
+    try:
+        return cls(**kwargs)
+    except (ValueError, TypeError) as err:  # a section's own check of its values
+        raise UserError(f"{where.removeprefix('config.')}: {err}") from None
 
 
-def _coerce(value: Any, default: Any, where: str) -> Any:
-    """Check a YAML value against the default's type; ints are accepted where floats are expected."""
-    if default is None or value is None:
-        return value
+# a type named in a field's annotation -> a value of it, to check against when the default is None
+_STAND_INS = {"float": 0.0, "int": 0, "str": "", "bool": False}
+
+
+def _coerce(value: Any, default: Any, where: str, annotation: str = "") -> Any:
+    """Check a YAML value against the default's type (or, for a None default, the annotation's
+    "T | None"); ints are accepted where floats are expected, and a list[float]'s items are checked."""
+    if default is None:
+        if value is None:
+            return None
+        default = _STAND_INS.get(annotation.split("|")[0].strip(), value)
+    if value is None:
+        raise UserError(f"{where} needs a value (a {type(default).__name__}), not null")
     if isinstance(default, bool):
         if not isinstance(value, bool):
-            raise UserError(f"{where.removeprefix('config.')} must be true or false, not {value!r}")
+            raise UserError(f"{where} must be true or false, not {value!r}")
         return value
     if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if not isinstance(value, type(default)):
-        raise UserError(f"{where.removeprefix('config.')} must be a {type(default).__name__}, not {value!r}")
+        raise UserError(f"{where} must be a {type(default).__name__}, not {value!r}")
+    if annotation == "list[float]":
+        return [_coerce(item, 0.0, f"{where}[{i}]") for i, item in enumerate(value)]
     return value
 
 
@@ -207,7 +221,10 @@ def parse_overrides(args: list[str]) -> dict[str, Any]:
         node = nested
         for section in sections:
             node = node.setdefault(section, {})
-        node[leaf] = yaml.safe_load(raw)
+        try:
+            node[leaf] = yaml.safe_load(raw)
+        except yaml.YAMLError:  # not a YAML scalar (a tag, a control character): the text itself
+            node[leaf] = raw
     return nested
 
 
@@ -231,9 +248,11 @@ def load_config(paths: str | Path | list[str | Path] | None, overrides: list[str
         if not path.is_file():
             raise UserError(f"config file not found: {path}")
         try:
-            layer = yaml.safe_load(path.read_text()) or {}
-        except yaml.YAMLError as err:
+            layer = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as err:  # safe_load refuses tags that would build Python objects
             raise UserError(f"{path}: not valid YAML ({str(err).splitlines()[0]})") from None
+        except (OSError, UnicodeDecodeError) as err:
+            raise UserError(f"{path}: cannot read config ({err})") from None
         if not isinstance(layer, dict):
             raise UserError(f"{path}: a config is a mapping of sections, not {type(layer).__name__}")
         values = _merge(values, layer)
