@@ -25,6 +25,7 @@ from asr.data.audio import load_audio
 from asr.data.manifest import Utterance, read_manifest, write_manifest
 from asr.errors import UserError
 from asr.model_file import load_model_file
+from asr.progress import progress
 from asr.word_segments import PROBLEMS, Alignment, WordAligner
 
 
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     segments: list[Utterance] = []
     skipped: Counter[str] = Counter()
     unreadable = short = 0
-    with tqdm(total=len(utterances), desc="aligning", unit="utt") as bar:
+    with progress(total=len(utterances), desc="aligning", unit="utt") as bar:
         for start in range(0, len(utterances), args.chunk):
             chunk, waves = [], []
             for utt in utterances[start:start + args.chunk]:

@@ -21,13 +21,13 @@ import time
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from asr.data.audio import load_audio
 from asr.data.manifest import Utterance, read_manifest
 from asr.errors import UserError
 from asr.model_file import load_model_file
 from asr.models.kinds import EMBEDDING_KINDS
+from asr.progress import progress
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     prefix = prefix.with_name(prefix.name.removesuffix(".npy"))
     sample_rate = loaded.features.cfg.sample_rate
     waves, rows, failed = [], [], 0
-    for item in tqdm(items, desc="reading", unit="segment", disable=len(items) < 100):
+    for item in progress(items, desc="reading", unit="segment", enabled=len(items) >= 100):
         try:
             waves.append(load_audio(item.audio, sample_rate, item.start, item.end))
         except UserError as err:

@@ -24,11 +24,10 @@ import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from tqdm import tqdm
-
 from asr.data.audio import AUDIO_EXTENSIONS
 from asr.data.manifest import PrepareReport, Utterance, write_manifest
 from asr.errors import UserError
+from asr.progress import progress
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +98,7 @@ def prepare_subset(folder: Path, out_path: Path) -> PrepareReport:
     texts = _read_transcripts(folder, report)
     audio = _find_audio(folder, report)
     utterances = []
-    for utt_id, path in tqdm(sorted(audio.items()), desc=folder.name, unit="file",
-                             disable=None, leave=False):
+    for utt_id, path in progress(sorted(audio.items()), desc=folder.name, unit="file", leave=False):
         if utt_id not in texts:
             report.add_problem("no_text", str(path))
             continue
@@ -232,7 +230,7 @@ def _download(url: str, archive: Path) -> None:
             have = have if resumed else 0  # a server without ranges sends it all again
             total = int(response.headers.get("Content-Length") or 0) + have or None
             with open(part, "ab" if resumed else "wb") as out, \
-                    tqdm(total=total, initial=have, unit="B", unit_scale=True, desc=archive.name, disable=None) as bar:
+                    progress(total=total, initial=have, unit="B", unit_scale=True, desc=archive.name) as bar:
                 while chunk := response.read(1 << 20):
                     out.write(chunk)
                     bar.update(len(chunk))

@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from multiprocessing import Pool
 from pathlib import Path
 
-from tqdm import tqdm
-
 from asr.errors import UserError
+from asr.progress import progress as show_progress
 from asr.synth import tts
 from asr.synth.natural import NATURAL_SENTENCES
 from asr.synth.sentences import generate_sentences, open_vocabulary_sentences, spelling_sentences
@@ -188,7 +187,7 @@ def generate_corpus(out_dir: Path, *, seed: int, n_train: int, n_dev: int, n_tes
     jobs = [(u, out_dir) for u in plan]
     with Pool(workers) as pool:
         results = pool.imap_unordered(_synthesize, jobs, chunksize=8)
-        for _, utt_id, n in tqdm(results, total=len(jobs), desc="synth", unit="utt", disable=not progress):
+        for _, utt_id, n in show_progress(results, total=len(jobs), desc="synth", unit="utt", enabled=progress):
             samples[utt_id] = n
     _write_transcripts(out_dir, plan)
     voices = _write_voices(out_dir, plan)

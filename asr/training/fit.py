@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import random
+import sys
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from asr.features.cmvn import accumulate_stats
 from asr.features.pipeline import FeaturePipeline
 from asr.model_file import save_model_file
 from asr.models.kinds import build_model
+from asr.progress import is_terminal
 from asr.text.tokenizer import AnyTokenizer, build_tokenizer
 from asr.text.tokenizer_file import load_tokenizer
 from asr.training.averaging import average_state_dicts
@@ -34,6 +36,7 @@ from asr.training.config import Config, TokenizerConfig, TrainConfig
 from asr.training.task import SpeechTask
 from asr.training.data import Example, FilterCounts, SpeechDataModule, make_examples
 from asr.training.plots import plot_learning_curves
+from asr.training.progress_lines import ProgressLines
 
 
 def read_utterances(path: str, what: str, max_duration: float | None = None) -> list[Utterance]:
@@ -209,7 +212,10 @@ def fit(task: L.LightningModule, data: L.LightningDataModule, train_cfg: TrainCo
         strategy="ddp" if train_cfg.devices != 1 or train_cfg.num_nodes > 1 else "auto",
         precision=train_cfg.precision,
         gradient_clip_val=train_cfg.grad_clip,
-        callbacks=[best, periodic, each_epoch, TQDMProgressBar(refresh_rate=10), *callbacks],
+        # a bar on a terminal, lines in a log file
+        callbacks=[best, periodic, each_epoch, TQDMProgressBar(refresh_rate=10) if is_terminal(sys.stdout)
+                   else ProgressLines(), *callbacks],
+        enable_progress_bar=is_terminal(sys.stdout),
         logger=[csv_log, TensorBoardLogger(out_dir, name="logs", version="")],
         log_every_n_steps=train_cfg.log_every,
         num_sanity_val_steps=0,

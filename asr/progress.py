@@ -1,0 +1,43 @@
+"""Progress on long work: a tqdm bar on a terminal; elsewhere (a recipe's log file, CI) a plain line
+every LINE_SECONDS, since a bar's carriage-return redraws fill a log with hundreds of kilobytes of
+updates nobody reads."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import IO, Any
+
+from tqdm import tqdm
+
+LINE_SECONDS = 15.0  # how often a log gets a progress line
+
+
+class _Lines:
+    """A stream for tqdm that turns each redraw into one whole line."""
+
+    def __init__(self, stream: IO[str]):
+        self.stream = stream
+
+    def write(self, text: str) -> None:
+        line = text.replace("\r", "").strip()
+        if line:
+            self.stream.write(line + "\n")
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def is_terminal(stream: IO[str] | None = None) -> bool:
+    stream = stream or sys.stderr
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def progress(iterable: Iterable | None = None, *, total: float | None = None, desc: str = "", unit: str = "it",
+             enabled: bool = True, **options: Any) -> tqdm:
+    """tqdm over `iterable` (or updated by hand up to `total`), on stderr: a bar on a terminal, a line
+    every LINE_SECONDS otherwise; nothing when not `enabled`."""
+    if is_terminal():
+        return tqdm(iterable, total=total, desc=desc, unit=unit, disable=not enabled, **options)
+    return tqdm(iterable, total=total, desc=desc, unit=unit, disable=not enabled, file=_Lines(sys.stderr),
+                mininterval=LINE_SECONDS, ascii=True, **options)
