@@ -134,7 +134,7 @@ def _parse_object(obj: dict, where: str, base: Path) -> Utterance:
     if missing or unknown:
         raise UserError(f"{where}: expected keys {', '.join(FIELDS)}"
                         + (f"; missing {', '.join(missing)}" if missing else "")
-                        + (f"; unknown {', '.join(unknown)}" if unknown else "")
+                        + (f"; unknown {', '.join(map(repr, unknown))}" if unknown else "")
                         + (f" (or a segment's {', '.join(SEGMENT_FIELDS)})" if missing else ""))
     _check_strings(obj, ("id", "audio", "text", "speaker"), where)
     duration = _seconds(obj["duration"], "duration", where)
@@ -149,7 +149,7 @@ def _parse_segment(obj: dict, where: str, base: Path) -> Utterance:
     if missing or unknown:
         raise UserError(f"{where}: a segment needs keys {', '.join(SEGMENT_FIELDS)}"
                         + (f"; missing {', '.join(missing)}" if missing else "")
-                        + (f"; unknown {', '.join(unknown)}" if unknown else ""))
+                        + (f"; unknown {', '.join(map(repr, unknown))}" if unknown else ""))
     word = obj.get("word", obj.get("text", ""))
     _check_strings({**obj, "word": word}, ("id", "audio", "word", "speaker"), where)
     start, end = _seconds(obj["start"], "start", where), _seconds(obj["end"], "end", where)

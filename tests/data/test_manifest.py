@@ -48,7 +48,7 @@ def test_failed_write_keeps_the_old_manifest(tmp_path: Path) -> None:
     ('{"id": "x", "audio": "/x.wav", "duration": "1", "text": "X", "speaker": "s"}', "duration"),
     ('{"id": "x", "audio": "/x.wav", "duration": 1, "text": 5, "speaker": "s"}', "'text'"),
     ('{"id": "x", "audio": "/x.wav", "duration": 1, "text": "X", "speaker": "s", "y": 1}',
-     "unknown y"),
+     "unknown 'y'"),
 ])
 def test_malformed_line_names_file_and_line(bad_line: str, words: str, tmp_path: Path) -> None:
     path = tmp_path / "m.jsonl"
