@@ -78,17 +78,32 @@ def load_audio(path: str | Path, sample_rate: int = 16000, start: float = 0.0,
                     raise UserError(f"{path}: segment {start:.2f}-{end:.2f} s ends past the file's end "
                                     f"({f.frames / file_rate:.2f} s)")
                 f.seek(min(first, f.frames))
-            # always_2d gives (n_samples, channels) for mono and multichannel files alike.
-            samples = f.read(max(0, min(last, f.frames) - first), dtype="float32", always_2d=True)
+            mono = _read_mono(f, max(0, min(last, f.frames) - first))
     except (soundfile.SoundFileError, RuntimeError, OSError) as err:
         raise _read_error(path, err) from None
-    if samples.shape[0] == 0:
+    if len(mono) == 0:
         raise UserError(f"{path}: empty audio (0 samples)" if end is None
                         else f"{path}: empty segment ({start:.2f}-{end:.2f} s)")
-    mono = samples.mean(axis=1)  # (n_samples, channels) -> (n_samples,)
     if file_rate != sample_rate:
         mono = soxr.resample(mono, file_rate, sample_rate, quality="HQ")
     return _checked_waveform(mono, path)
+
+
+READ_FRAMES = 1 << 20  # frames decoded at a time
+
+
+def _read_mono(f: soundfile.SoundFile, frames: int) -> np.ndarray:
+    """Up to `frames` frames from the file's position, channels averaged, decoded a block at a time:
+    memory follows what the file holds, not what a damaged header claims (4 billion frames, 32 GB)."""
+    blocks = []
+    while frames > 0:
+        # always_2d gives (n_samples, channels) for mono and multichannel files alike.
+        block = f.read(min(frames, READ_FRAMES), dtype="float32", always_2d=True)
+        if len(block) == 0:
+            break
+        blocks.append(block.mean(axis=1))
+        frames -= len(block)
+    return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)
 
 
 def _checked_waveform(mono: np.ndarray, path: Path) -> torch.Tensor:

@@ -8,13 +8,15 @@ import numpy as np
 import pytest
 import soundfile as sf
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from asr.data.audio import audio_info, load_audio
 from asr.errors import UserError
 
-FUZZ = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# derandomize: CI runs the same 1000 cases each time (new ones come from changing the strategies)
+FUZZ = settings(max_examples=1000, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
 FORMATS = [("WAV", "PCM_16", ".wav"), ("WAV", "FLOAT", ".wav"), ("FLAC", "PCM_16", ".flac"),
            ("OGG", "VORBIS", ".ogg"), ("WAV", "PCM_U8", ".wav")]
 
@@ -44,6 +46,8 @@ def test_random_bytes_are_read_or_refused_in_one_line(content: bytes, suffix: st
 @given(fmt=st.sampled_from(FORMATS), rate=st.sampled_from([8000, 11025, 16000, 22050, 44100, 48000]),
        channels=st.integers(1, 8), frames=st.integers(0, 3000), special=st.sampled_from([None, math.nan, math.inf]),
        cut=st.integers(0, 600), flip=st.integers(0, 5000), seed=st.integers(0, 2**16))
+# a FLAC header damaged into claiming 4 billion frames: decoding once asked for 32 GB at a time
+@example(fmt=FORMATS[2], rate=8000, channels=2, frames=1, special=None, cut=0, flip=22, seed=0)
 def test_real_audio_damaged_every_way_is_read_or_refused(fmt, rate, channels, frames, special, cut, flip, seed,
                                                          tmp_path: Path) -> None:
     container, subtype, suffix = fmt

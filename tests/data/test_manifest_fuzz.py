@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from asr.data.manifest import KNOWN_FIELDS, read_manifest
 from asr.errors import UserError
 
-FUZZ = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# derandomize: CI runs the same 1000 cases each time (new ones come from changing the strategies)
+FUZZ = settings(max_examples=1000, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
 VALUES = st.one_of(st.none(), st.booleans(), st.integers(min_value=-10**400, max_value=10**400),
                    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=20),
                    st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
