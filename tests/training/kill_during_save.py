@@ -1,6 +1,6 @@
-"""`asr train` (its arguments follow) killed with SIGKILL halfway through writing the bytes of its Nth
-checkpoint file (N = $KILL_AT_CHECKPOINT), as a crash or an out-of-memory kill would: run by
-test_resume.py."""
+"""`asr train` (its arguments follow) killed with SIGKILL halfway through writing the bytes of the Nth
+file it opens for writing whose name holds $KILL_WRITING (default ".ckpt"; N = $KILL_AT_CHECKPOINT), as a
+crash or an out-of-memory kill would: run by test_resume.py."""
 
 import builtins
 import os
@@ -11,6 +11,7 @@ from asr.cli.main import main
 
 real_open = builtins.open
 kill_at = int(os.environ["KILL_AT_CHECKPOINT"])
+pattern = os.environ.get("KILL_WRITING", ".ckpt")
 opened = 0
 
 
@@ -39,7 +40,7 @@ class HalfThenKill:
 def open_checkpoint_writes(file, mode="r", *args, **kwargs):
     global opened
     f = real_open(file, mode, *args, **kwargs)
-    if "w" in mode and ".ckpt" in os.fspath(file) if isinstance(file, (str, os.PathLike)) else False:
+    if "w" in mode and isinstance(file, (str, os.PathLike)) and pattern in os.fspath(file):
         opened += 1
         if opened == kill_at:
             return HalfThenKill(f)

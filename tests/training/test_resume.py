@@ -6,6 +6,7 @@ Checkpoints are read without running code from them."""
 import csv
 import os
 import pickle
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pytest
 import torch
 
 from asr.cli.main import main
+from asr.model_file import load_model_file
 
 # word tokens over 48 generated words, dropout, speed perturbation and a frequency warp: every random
 # generator training has is in play; 8 batches an epoch, a checkpoint every 3 steps
@@ -94,6 +96,19 @@ def test_a_kill_while_a_checkpoint_is_written_leaves_the_one_before_whole(spoken
     subprocess.run(_command(spoken_words, out), check=True, capture_output=True)
     assert not list(folder.glob("*.partial"))
     assert _log(out) == _log(whole)  # resumed from step 6 as if never stopped
+
+
+def test_a_kill_while_the_model_file_is_written_leaves_the_one_before_whole(whole: Path, spoken_words: Path,
+                                                                          tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    shutil.copytree(whole, out)  # a finished run: run again, it resumes at its end and writes model.pt anew
+    before = (out / "model.pt").read_bytes()
+    args = [str(a).replace(str(whole), str(out)) for a in _train_args(spoken_words, whole)]
+    cut = subprocess.run([sys.executable, str(KILL_DURING_SAVE), *args],
+                         env={**os.environ, "KILL_AT_CHECKPOINT": "1", "KILL_WRITING": "model.pt"}, capture_output=True)
+    assert cut.returncode == -signal.SIGKILL, cut.stderr.decode()[-2000:]
+    assert (out / "model.pt").read_bytes() == before
+    assert load_model_file(out / "model.pt").info["steps"] == 24
 
 
 def test_checkpoints_are_written_in_their_own_folder(tmp_path: Path, monkeypatch) -> None:
