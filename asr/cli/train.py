@@ -16,6 +16,7 @@ the last checkpoint.
 from __future__ import annotations
 
 import argparse
+import sys
 
 from asr.training.config import load_config
 
@@ -37,9 +38,14 @@ def run(args: argparse.Namespace) -> int:
         from asr.training.embedder import train_embedder as train
     else:
         from asr.training.fit import train
-    model_path = train(cfg, args.out)
+    trained = train(cfg, args.out)
     from lightning.fabric.utilities.rank_zero import rank_zero_only
 
-    if rank_zero_only.rank == 0:  # the first of several data-parallel processes speaks for them all
-        print(f"model written to {model_path}")
+    if rank_zero_only.rank != 0:  # the first of several data-parallel processes speaks for them all
+        return 0
+    print(f"model written to {trained.model_path}")
+    if trained.unreadable_files:
+        print(f"asr: error: {trained.unreadable_files} audio files could not be read and were left out of "
+              "training (named above)", file=sys.stderr)
+        return 1
     return 0

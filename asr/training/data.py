@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -27,6 +28,25 @@ class Batch(NamedTuple):
     target_lens: torch.Tensor  # (B,) int64
     ids: list[str]
     texts: list[str]  # normalised transcripts, for scoring
+    unreadable: tuple[str, ...] = ()  # why each item left out of the batch could not be read
+
+
+class Unreadable(NamedTuple):
+    """What a dataset returns for an item whose audio cannot be read: training goes on without it."""
+
+    reason: str  # one line naming the file
+
+
+def report_unreadable(reason: str, seen: set[str]) -> None:
+    """One line on stderr the first time a file cannot be read; `seen` collects them for the summary."""
+    if reason not in seen:
+        seen.add(reason)
+        print(f"asr: error: {reason}; left out of training", file=sys.stderr, flush=True)
+
+
+def split_unreadable(items: Sequence) -> tuple[list, tuple[str, ...]]:
+    """(the readable items, the reasons of the unreadable ones) of a batch's items."""
+    return [i for i in items if not isinstance(i, Unreadable)], tuple(i.reason for i in items if isinstance(i, Unreadable))
 
 
 @dataclass
@@ -131,7 +151,14 @@ class SpeechDataset(Dataset):
             self._cache[index] = load_audio(utt.audio, self.sample_rate, utt.start, utt.end).half()
         return self._cache[index].float()
 
-    def __getitem__(self, key: ItemKey) -> tuple[torch.Tensor, torch.Tensor, str, str]:
+    def __getitem__(self, key: ItemKey) -> tuple | Unreadable:
+        """The item, or Unreadable when its audio cannot be read (a damaged file the header check passed)."""
+        try:
+            return self._item(key)
+        except UserError as err:
+            return Unreadable(str(err))
+
+    def _item(self, key: ItemKey) -> tuple[torch.Tensor, torch.Tensor, str, str]:
         index, rng = item_random(key, self.seed)
         ex = self.examples[index]
         wave = self._wave(index)
@@ -143,7 +170,12 @@ class SpeechDataset(Dataset):
         return wave, torch.tensor(ex.tokens, dtype=torch.long), ex.utt.id, normalize_text(ex.utt.text)
 
 
-def collate(items: list[tuple[torch.Tensor, torch.Tensor, str, str]]) -> Batch:
+def collate(items: list[tuple[torch.Tensor, torch.Tensor, str, str] | Unreadable]) -> Batch:
+    items, unreadable = split_unreadable(items)
+    if not items:
+        empty = torch.zeros(0, 0)
+        return Batch(empty, torch.zeros(0, dtype=torch.long), empty.long(), torch.zeros(0, dtype=torch.long), [], [],
+                     unreadable)
     waves, tokens, ids, texts = zip(*items)
     wave_lens = torch.tensor([len(w) for w in waves])
     target_lens = torch.tensor([len(t) for t in tokens])
@@ -154,6 +186,7 @@ def collate(items: list[tuple[torch.Tensor, torch.Tensor, str, str]]) -> Batch:
         target_lens,
         list(ids),
         list(texts),
+        unreadable,
     )
 
 

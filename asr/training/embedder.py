@@ -29,8 +29,9 @@ from asr.model_file import load_model_file
 from asr.models.kinds import EMBEDDING_KINDS, build_model
 from asr.text.normalize import normalize_text
 from asr.training.config import Config, TrainConfig
-from asr.training.data import Example, ItemKey, ResumableDataModule, SpeechDataset, item_random
-from asr.training.fit import export, fit, measure_cmvn, read_utterances
+from asr.training.data import (Example, ItemKey, ResumableDataModule, SpeechDataset, Unreadable, item_random,
+                                split_unreadable)
+from asr.training.fit import Trained, export, fit, measure_cmvn, read_utterances
 from asr.training.task import ModelTask
 
 
@@ -41,6 +42,7 @@ class PairBatch(NamedTuple):
     target_lens: torch.Tensor  # (B,)
     ids: list[str]
     texts: list[str]  # the words
+    unreadable: tuple[str, ...] = ()  # why each item left out of the batch could not be read
 
 
 def partner_table(words: Sequence[str], speakers: Sequence[str], across_speakers: bool) -> list[list[int]]:
@@ -71,19 +73,23 @@ class SegmentPairDataset(SpeechDataset):
         super().__init__(examples, sample_rate, cache_audio=cache_audio, seed=seed)
         self.partners = partners
 
-    def __getitem__(self, key: ItemKey) -> tuple[torch.Tensor, torch.Tensor, str, str]:
+    def _item(self, key: ItemKey) -> tuple[torch.Tensor, torch.Tensor, str, str]:
         index, rng = item_random(key, self.seed)
         target = rng.choice(self.partners[index]) if self.partners else index
         utt = self.examples[index].utt
         return self._wave(index), self._wave(target), utt.id, normalize_text(utt.text)
 
 
-def collate_pairs(items: list[tuple[torch.Tensor, torch.Tensor, str, str]]) -> PairBatch:
+def collate_pairs(items: list[tuple[torch.Tensor, torch.Tensor, str, str] | Unreadable]) -> PairBatch:
+    items, unreadable = split_unreadable(items)
+    if not items:
+        none = torch.zeros(0, 0), torch.zeros(0, dtype=torch.long)
+        return PairBatch(*none, *none, [], [], unreadable)
     waves, targets, ids, words = zip(*items)
     pad = torch.nn.utils.rnn.pad_sequence
     return PairBatch(pad(list(waves), batch_first=True), torch.tensor([len(w) for w in waves]),
                      pad(list(targets), batch_first=True), torch.tensor([len(w) for w in targets]),
-                     list(ids), list(words))
+                     list(ids), list(words), unreadable)
 
 
 class EmbedderTask(ModelTask):
@@ -106,6 +112,8 @@ class EmbedderTask(ModelTask):
         return feats, feat_lens, target, target_lens
 
     def validation_step(self, batch: PairBatch, batch_idx: int) -> None:
+        if not self._readable(batch):
+            return
         feats, feat_lens, target, target_lens = self.loss_inputs(batch, train=False)
         loss, parts = self.model.loss(feats, feat_lens, target, target_lens)
         self._log_losses("val", loss, parts, len(batch.ids))
@@ -129,8 +137,9 @@ def _examples(utterances: list[Utterance], what: str) -> list[Example]:
     return [Example(u, []) for u in kept]
 
 
-def train_embedder(cfg: Config, out_dir: str | Path) -> Path:
-    """Fit an sa, dsa or cae model as configured; returns the path of its model file (out_dir/model.pt)."""
+def train_embedder(cfg: Config, out_dir: str | Path) -> Trained:
+    """Fit an sa, dsa or cae model as configured; returns its model file (out_dir/model.pt) and how many
+    files were left out because they could not be read."""
     kind = cfg.model.kind
     if kind not in EMBEDDING_KINDS:
         raise ValueError(f"train_embedder trains {', '.join(EMBEDDING_KINDS)}, not {kind}")
@@ -140,10 +149,12 @@ def train_embedder(cfg: Config, out_dir: str | Path) -> Path:
     train_utts = read_utterances(cfg.data.train, "train", cfg.data.max_duration)
     dev_utts = read_utterances(cfg.data.dev, "dev", cfg.data.max_duration)
     start = _start_from(cfg.model.init_from) if cfg.model.init_from else None
+    unreadable: set[str] = set()
     if start is not None:  # the start's frames and statistics: its weights learned on them
         features = start.features
     else:
-        features = measure_cmvn(FeaturePipeline(cfg.features), train_utts, cfg.data.cmvn_utterances, cfg.train.seed)
+        features = measure_cmvn(FeaturePipeline(cfg.features), train_utts, cfg.data.cmvn_utterances, cfg.train.seed,
+                                unreadable)
     try:
         model = build_model(kind, cfg.model.model_config(features.dim).to_dict())
     except ValueError as err:
@@ -172,13 +183,14 @@ def train_embedder(cfg: Config, out_dir: str | Path) -> Path:
           f"{cfg.model.vector_dim}-dim vectors, {params / 1e6:.2f} M parameters; "
           f"{len(train_ex)} training and {len(dev_ex)} dev segments")
     task = EmbedderTask(model, features, masks, cfg.train)
+    task.unreadable = unreadable
     trainer, best = fit(task, data, cfg.train, out_dir, monitor="val_ap_loss")
     info = {"config": cfg.to_dict(), "train_segments": len(train_ex), "epochs": trainer.current_epoch,
             "steps": trainer.global_step,
             "best_val_ap": 1 - float(best.best_model_score) if best.best_model_score is not None else None}
     model_path = out_dir / "model.pt"
     export(trainer, model_path, task.model, task.features, None, info, out_dir)
-    return model_path
+    return Trained(model_path, len(unreadable))
 
 
 def _start_from(path: str):

@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import lightning as L
 import torch
@@ -34,7 +35,7 @@ from asr.training.averaging import average_state_dicts
 from asr.training.checkpoint_io import SameFolderCheckpointIO, remove_partial_checkpoints
 from asr.training.config import Config, TokenizerConfig, TrainConfig
 from asr.training.task import SpeechTask
-from asr.training.data import Example, FilterCounts, SpeechDataModule, make_examples
+from asr.training.data import Example, FilterCounts, SpeechDataModule, make_examples, report_unreadable
 from asr.training.plots import plot_learning_curves
 from asr.training.progress_lines import ProgressLines
 
@@ -54,15 +55,21 @@ def read_utterances(path: str, what: str, max_duration: float | None = None) -> 
     return utterances
 
 
-def measure_cmvn(features: FeaturePipeline, utterances: list[Utterance], count: int, seed: int) -> FeaturePipeline:
-    """Global mean and standard deviation of the frontend's output over a sample of training audio."""
+def measure_cmvn(features: FeaturePipeline, utterances: list[Utterance], count: int, seed: int,
+                 unreadable: set[str] | None = None) -> FeaturePipeline:
+    """Global mean and standard deviation of the frontend's output over a sample of training audio;
+    files that cannot be read are reported (into `unreadable`) and left out."""
     sample = random.Random(seed).sample(utterances, min(count, len(utterances)))
-
+    unreadable = set() if unreadable is None else unreadable
     unnormalised = FeaturePipeline(features.cfg)  # mean 0, std 1: the frontend (and utterance mean removal)
 
     def frames():
         for utt in sample:
-            wave = load_audio(utt.audio, features.cfg.sample_rate, utt.start, utt.end)
+            try:
+                wave = load_audio(utt.audio, features.cfg.sample_rate, utt.start, utt.end)
+            except UserError as err:
+                report_unreadable(str(err), unreadable)
+                continue
             feats, _ = unnormalised(wave.unsqueeze(0), torch.tensor([len(wave)]))
             yield feats[0]
 
@@ -81,6 +88,12 @@ class Setup:
     train: list[Example]
     dev: list[Example]
     train_counts: FilterCounts
+    unreadable: set[str]  # why files could not be read, reported once each; training continues without them
+
+
+class Trained(NamedTuple):
+    model_path: Path
+    unreadable_files: int  # left out of training because their audio could not be read
 
 
 def training_tokenizer(cfg: TokenizerConfig, texts: list[str]) -> AnyTokenizer:
@@ -99,7 +112,9 @@ def build_setup(cfg: Config) -> Setup:
     train_utts, dev_utts = read_utterances(cfg.data.train, "train"), read_utterances(cfg.data.dev, "dev")
     tokenizer = training_tokenizer(cfg.tokenizer, [u.text for u in train_utts])
     try:
-        features = measure_cmvn(FeaturePipeline(cfg.features), train_utts, cfg.data.cmvn_utterances, cfg.train.seed)
+        unreadable: set[str] = set()
+        features = measure_cmvn(FeaturePipeline(cfg.features), train_utts, cfg.data.cmvn_utterances, cfg.train.seed,
+                                unreadable)
         model_cfg = cfg.model.model_config(features.dim, len(tokenizer), tokenizer.eos_id)
         model = build_model(cfg.model.kind, model_cfg.to_dict())
     except ValueError as err:  # a bad value in the config
@@ -122,7 +137,7 @@ def build_setup(cfg: Config) -> Setup:
     print(f"model: {cfg.model.kind}, encoder {enc.layers}x{enc.hidden} {enc.cell} "
           f"{'bi' if enc.bidirectional else 'uni'}directional, {params / 1e6:.2f} M parameters, "
           f"{len(tokenizer)} {tokenizer.kind} tokens, time reduction {enc.reduction}x")
-    return Setup(tokenizer, features, model, train_ex, dev_ex, train_counts)
+    return Setup(tokenizer, features, model, train_ex, dev_ex, train_counts, unreadable)
 
 
 def make_datamodule(cfg: Config, setup: Setup) -> SpeechDataModule:
@@ -135,7 +150,9 @@ def make_datamodule(cfg: Config, setup: Setup) -> SpeechDataModule:
 def make_task(cfg: Config, setup: Setup) -> SpeechTask:
     sa = cfg.specaugment
     specaugment = sa if (sa.freq_masks or sa.time_masks or sa.freq_warp) else None
-    return SpeechTask(setup.model, setup.features, setup.tokenizer, specaugment, cfg.train)
+    task = SpeechTask(setup.model, setup.features, setup.tokenizer, specaugment, cfg.train)
+    task.unreadable = setup.unreadable  # one report per file, from the statistics to the last epoch
+    return task
 
 
 def _newest_checkpoint(folder: Path) -> Path | None:
@@ -247,8 +264,9 @@ def export(trainer: L.Trainer, model_path: Path, model: torch.nn.Module, feature
         plot_learning_curves(log_dir / "logs" / "metrics.csv", log_dir / "learning_curve.png")
 
 
-def train(cfg: Config, out_dir: str | Path) -> Path:
-    """Fit a model as configured; returns the path of the exported model file (out_dir/model.pt)."""
+def train(cfg: Config, out_dir: str | Path) -> Trained:
+    """Fit a model as configured; returns the exported model file (out_dir/model.pt) and how many
+    files were left out because they could not be read."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     setup = build_setup(cfg)
@@ -263,4 +281,4 @@ def train(cfg: Config, out_dir: str | Path) -> Path:
     }
     model_path = out_dir / "model.pt"
     export(trainer, model_path, task.model, task.features, setup.tokenizer, info, out_dir)
-    return model_path
+    return Trained(model_path, len(setup.unreadable))

@@ -23,7 +23,7 @@ from asr.features.specaugment import SpecAugmentConfig, spec_augment
 from asr.scoring import error_rates
 from asr.text.tokenizer import AnyTokenizer
 from asr.training.config import TrainConfig
-from asr.training.data import Batch
+from asr.training.data import Batch, report_unreadable
 from asr.transcription import TokenDecoder
 
 
@@ -56,6 +56,7 @@ class ModelTask(L.LightningModule):
         self.model = model
         self.train_cfg = train_cfg
         self.batches_seen = self.batches_skipped = 0  # batches skipped for a non-finite loss, in this process
+        self.unreadable: set[str] = set()  # why files were left out of training (fit shares the set)
 
     def loss_inputs(self, batch: tuple, train: bool) -> tuple:
         """The arguments of `model.loss` for a batch (augmented when `train`)."""
@@ -72,6 +73,8 @@ class ModelTask(L.LightningModule):
         return {name: float(value.detach()) for name, value in values.items()}
 
     def training_step(self, batch: tuple, batch_idx: int) -> torch.Tensor | None:
+        if not self._on_every_rank(self._readable(batch)):  # the ranks skip an empty batch together
+            return None
         loss, parts = self.model.loss(*self.loss_inputs(batch, train=True))
         # logged either way: a skipped step's row shows its NaN, not the step before's values again
         self._step_row = self._log_losses("train", loss, parts, len(batch.ids))
@@ -79,16 +82,21 @@ class ModelTask(L.LightningModule):
         lr = torch.tensor(self.optimizers().param_groups[0]["lr"], dtype=torch.float32)
         self._step_row["lr"] = float(lr)
         self.log("lr", lr, prog_bar=False, batch_size=len(batch.ids))
-        return loss if self._finite_everywhere(loss) else self._skip(batch, loss)
-
-    def _finite_everywhere(self, loss: torch.Tensor) -> bool:
-        """Whether the loss is finite on every data-parallel rank: they skip a batch together, or the
-        ranks that step would wait for the gradients of those that do not."""
-        finite = torch.isfinite(loss.detach()).float()
-        if self.trainer.world_size > 1:
-            finite = self.all_gather(finite).min()
         self.batches_seen += 1
-        return bool(finite)
+        return loss if self._on_every_rank(bool(torch.isfinite(loss.detach()))) else self._skip(batch, loss)
+
+    def _readable(self, batch: tuple) -> bool:
+        """Report the batch's unreadable files (once each: `unreadable`) and say whether any item is left."""
+        for reason in getattr(batch, "unreadable", ()):
+            report_unreadable(reason, self.unreadable)
+        return len(batch.ids) > 0
+
+    def _on_every_rank(self, flag: bool) -> bool:
+        """Whether `flag` holds on every data-parallel rank: they skip a batch together, or the ranks
+        that step would wait for the gradients of those that do not."""
+        if self.trainer.world_size == 1:
+            return flag
+        return bool(self.all_gather(torch.tensor(float(flag), device=self.device)).min())
 
     def _skip(self, batch: tuple, loss: torch.Tensor) -> None:
         """Skip a batch whose loss is NaN or infinite (no update, a warning and a count); stop when they
@@ -110,6 +118,8 @@ class ModelTask(L.LightningModule):
             checkpoint["log_row"] = {"epoch": self.trainer.current_epoch, "step": step, **self._step_row}
 
     def validation_step(self, batch: tuple, batch_idx: int) -> None:
+        if not self._readable(batch):
+            return
         loss, parts = self.model.loss(*self.loss_inputs(batch, train=False))
         self._log_losses("val", loss, parts, len(batch.ids))
 
@@ -172,6 +182,8 @@ class SpeechTask(ModelTask):
 
     def validation_step(self, batch: Batch, batch_idx: int) -> None:
         """Dev loss and greedy transcripts from one pass of the encoder."""
+        if not self._readable(batch):
+            return
         feats, feat_lens, targets, target_lens = self.loss_inputs(batch, train=False)
         enc, enc_lens = self.model.encode(feats, feat_lens)
         loss, parts = self.model.encoded_loss(enc, enc_lens, targets, target_lens)
