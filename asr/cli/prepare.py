@@ -78,11 +78,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Prepare the corpus and print one summary paragraph per manifest written."""
+    """Prepare the corpus and print one summary paragraph per manifest written; exit status 1 when
+    anything was skipped (the manifests hold the rest)."""
     reports: list[PrepareReport] = args._prepare(args)
     for report in reports:
         print(report.summary())
-    return 0
+    return 1 if any(report.problems() for report in reports) else 0
 
 
 def _librispeech(args: argparse.Namespace) -> list[PrepareReport]:
