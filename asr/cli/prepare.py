@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     reports: list[PrepareReport] = args._prepare(args)
     for report in reports:
         print(report.summary())
-    return 1 if any(report.problems() for report in reports) else 0
+    return 1 if any(report.problems for report in reports) else 0
 
 
 def _librispeech(args: argparse.Namespace) -> list[PrepareReport]:
