@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from asr.errors import UserError
@@ -49,6 +50,12 @@ def main(argv: list[str] | None = None) -> int:
         return int(args._module.run(args) or 0)
     except UserError as err:
         print(f"asr: error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # an output folder that cannot be written, a full disk, a file that vanished
+        if os.environ.get("ASR_TRACEBACK"):
+            raise
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"asr: error: {where}{err.strerror or err} (ASR_TRACEBACK=1 shows where)", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("asr: interrupted", file=sys.stderr)
