@@ -44,7 +44,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--min-duration must be at least 0, not {args.min_duration}")
     if not Path(args.manifest).is_file():
         raise UserError(f"manifest not found: {args.manifest}")
-    aligner = WordAligner(load_model_file(args.model, args.device))
+    loaded = load_model_file(args.model, args.device).require(("ctc", "joint"), args.model,
+                                                                "cut words by CTC forced alignment")
+    aligner = WordAligner(loaded)
     utterances = read_manifest(args.manifest)
     if not utterances:
         raise UserError(f"manifest is empty: {args.manifest}")

@@ -24,6 +24,7 @@ from torch.utils.data import DataLoader
 from asr.data.text_corpus import read_texts
 from asr.errors import UserError
 from asr.model_file import load_model_file
+from asr.models.kinds import ACOUSTIC_KINDS
 from asr.models.lstm_lm import LSTMLM
 from asr.text.tokenizer import PAD_ID, AnyTokenizer
 from asr.training.config import Config
@@ -74,7 +75,8 @@ def lm_tokenizer(cfg: Config, texts: list[str], tokenizer_from: str | None) -> A
     """The acoustic model's tokenizer when given (the LM must predict its ids), else the config's
     tokenizer file, else one built from the text."""
     if tokenizer_from:
-        return load_model_file(tokenizer_from).tokenizer
+        loaded = load_model_file(tokenizer_from)
+        return loaded.require((*ACOUSTIC_KINDS, "lstm_lm"), tokenizer_from, "lend its tokens to a language model").tokenizer
     return training_tokenizer(cfg.tokenizer, texts)
 
 

@@ -95,8 +95,8 @@ def test_mistakes_are_one_line_errors(tmp_path, capsys):
     lm = tmp_path / "lm.pt"
     _save_language_model(lm)
     assert main(["align", "--model", str(lm), str(manifest), "--out", str(tmp_path / "o")]) == 2
-    assert capsys.readouterr().err.strip() == ("asr: error: asr align needs a CTC or joint model; "
-                                               "this is a lstm_lm model")
+    assert capsys.readouterr().err.strip() == (f"asr: error: {lm} is a lstm_lm model: it cannot cut words by CTC "
+                                               "forced alignment (that needs ctc, joint)")
     assert main(["align", "--model", str(MODEL), str(manifest), "--out", str(tmp_path / "o"),
                  "--min-duration", "-1"]) == 2
     assert "--min-duration must be at least 0" in capsys.readouterr().err
