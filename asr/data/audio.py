@@ -8,6 +8,7 @@ that names the file, so a bad file in a corpus never surfaces as a soundfile tra
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -112,6 +113,65 @@ def _checked_waveform(mono: np.ndarray, path: Path) -> torch.Tensor:
         raise UserError(f"{path}: too short ({len(mono)} samples at the model's rate)")
     if not np.isfinite(mono).all():  # float files can hold NaN or inf; one would poison a whole batch
         raise UserError(f"{path}: NaN or infinite samples (a damaged float recording)")
+    return torch.from_numpy(np.ascontiguousarray(mono, dtype=np.float32))
+
+
+def audio_blocks(path: str | Path, sample_rate: int = 16000, block_seconds: float = 30.0) -> Iterator[torch.Tensor]:
+    """Decode an audio file a block at a time: the same mono waveform as `load_audio`, in pieces.
+
+    Memory stays at a block or two however long the file is (a 60-minute file is 230 MB as one
+    float32 tensor at 16 kHz). Resampling is soxr's streaming resampler, which carries its filter
+    state from block to block, so joined blocks equal a resampling of the whole file to within
+    float rounding.
+
+    Yields:
+        block : Tensor, shape = (about block_seconds * sample_rate,), float32; the last one shorter.
+    Raises:
+        UserError: as `load_audio`, also for damage found part way (after the blocks before it).
+    """
+    if sample_rate <= 0:
+        raise UserError(f"sample rate must be positive, got {sample_rate}")
+    path = _check_file(path)
+    try:
+        with soundfile.SoundFile(str(path)) as f:
+            if f.frames <= 0:
+                raise UserError(f"{path}: empty audio (0 samples)")
+            file_rate = f.samplerate
+            stream = soxr.ResampleStream(file_rate, sample_rate, 1, dtype="float32", quality="HQ") \
+                if file_rate != sample_rate else None
+            block_frames = max(1, round(block_seconds * file_rate))
+            while True:
+                samples = f.read(block_frames, dtype="float32", always_2d=True)  # (n, channels)
+                last = samples.shape[0] < block_frames
+                mono = samples.mean(axis=1)
+                if stream is not None:
+                    mono = stream.resample_chunk(mono, last=last)
+                if len(mono):
+                    yield _checked_waveform(mono, path)
+                if last:
+                    return
+    except (soundfile.SoundFileError, RuntimeError, OSError) as err:
+        raise _read_error(path, err) from None
+
+
+def waveform_from_array(samples, sample_rate: int, target_rate: int) -> torch.Tensor:
+    """Samples already in memory (a numpy array or tensor) -> the mono float32 waveform `load_audio` gives.
+
+    samples : shape = (n,) or (n, channels) as soundfile returns them; float in [-1, 1], or int16
+    returns : Tensor, shape = (n * target_rate / sample_rate,), float32
+    """
+    array = samples.detach().cpu().numpy() if isinstance(samples, torch.Tensor) else np.asarray(samples)
+    if array.dtype == np.int16:
+        array = array.astype(np.float32) / 32768.0
+    if array.ndim == 2:
+        array = array.mean(axis=1)  # (n, channels) -> (n,)
+    if array.ndim != 1 or array.size == 0 or not np.issubdtype(array.dtype, np.number):
+        raise UserError(f"audio must be a non-empty 1-D array (or samples x channels), not shape {array.shape}")
+    if sample_rate <= 0:
+        raise UserError(f"sample rate must be positive, got {sample_rate}")
+    mono = array.astype(np.float32, copy=False)
+    if sample_rate != target_rate:
+        mono = soxr.resample(mono, sample_rate, target_rate, quality="HQ")
     return torch.from_numpy(np.ascontiguousarray(mono, dtype=np.float32))
 
 

@@ -10,7 +10,7 @@ import soundfile as sf
 import soxr
 import torch
 
-from asr.data.audio import audio_info, load_audio
+from asr.data.audio import audio_blocks, audio_info, load_audio, waveform_from_array
 from asr.errors import UserError
 
 
@@ -113,3 +113,39 @@ def test_damaged_flac_fails_to_decode_with_a_user_error(flac: Path, tmp_path: Pa
     with pytest.raises(UserError) as caught:
         load_audio(path)
     assert str(path) in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_blocks_join_into_what_load_audio_gives(flac: Path, tmp_path: Path) -> None:
+    whole = load_audio(flac)
+    blocks = list(audio_blocks(flac, 16000, block_seconds=1.0))
+    assert len(blocks) == -(-len(whole) // 16000) and all(len(b) == 16000 for b in blocks[:-1])
+    assert torch.equal(torch.cat(blocks), whole)  # same rate: the samples themselves
+    # another rate and channel count: the streaming resampler carries its state across blocks
+    original, _ = sf.read(flac, dtype="float32")
+    path = tmp_path / "stereo44k.wav"
+    up = soxr.resample(original, 16000, 44100)
+    sf.write(path, np.stack([up, 0.5 * up], axis=1), 44100, subtype="FLOAT")
+    streamed = torch.cat(list(audio_blocks(path, 16000, block_seconds=0.7)))
+    at_once = load_audio(path, 16000)
+    assert abs(len(streamed) - len(at_once)) <= 1
+    n = min(len(streamed), len(at_once))
+    assert torch.allclose(streamed[:n], at_once[:n], atol=1e-3)
+
+
+def test_blocks_of_a_bad_file_are_one_line_errors(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="no such file"):
+        list(audio_blocks(_missing(tmp_path)))
+    with pytest.raises(UserError, match="not an audio file"):
+        list(audio_blocks(_text_as_wav(tmp_path)))
+
+
+def test_arrays_become_mono_waveforms_at_the_model_rate() -> None:
+    stereo = np.stack([np.full(8000, 0.5), np.full(8000, 0.25)], axis=1).astype(np.float32)  # (n, channels)
+    wave = waveform_from_array(stereo, 8000, 16000)
+    assert wave.dtype == torch.float32 and abs(len(wave) - 16000) <= 1
+    assert wave[4000:12000].mean().item() == pytest.approx(0.375, abs=1e-3)
+    pcm = np.full(100, 16384, dtype=np.int16)
+    assert torch.allclose(waveform_from_array(pcm, 16000, 16000), torch.full((100,), 0.5))
+    assert torch.equal(waveform_from_array(torch.ones(10), 16000, 16000), torch.ones(10))
+    with pytest.raises(UserError, match="1-D array"):
+        waveform_from_array(np.zeros((2, 3, 4)), 16000, 16000)
