@@ -30,6 +30,7 @@ class Transcript(NamedTuple):
     text: str
     ids: list[int]  # the decoded token ids
     attention: torch.Tensor | None  # (len(ids) + 1, encoder frames) for attention models when asked for
+    log_probs: torch.Tensor | None = None  # (valid encoder frames, vocab) CTC log-probs on the CPU, when asked for
 
 
 DEFAULT_LM_WEIGHT = 0.3  # when --lm comes without --lm-weight: the common starting point of shallow fusion
@@ -90,7 +91,6 @@ class TokenDecoder:
         """torchaudio's CTC beam search, imported here: flashlight-text is only needed for it."""
         from asr.decoding.ctc_beam import CTCBeamSearch
 
-        
         opts, tokenizer = self.options, self.tokenizer
         if opts.lexicon and not Path(opts.lexicon).is_file():
             raise UserError(f"lexicon not found: {opts.lexicon}")
@@ -158,9 +158,10 @@ def transcribe_waves(loaded: LoadedModel, waves: Sequence[torch.Tensor], decoder
 @torch.inference_mode()
 def decode_waves(loaded: LoadedModel, waves: Sequence[torch.Tensor], decoder: TokenDecoder | None = None,
                  max_batch_seconds: float = 200.0, max_batch_size: int = 32,
-                 attention: bool = False) -> list[Transcript]:
-    """Transcripts of 1-D waveforms, in input order, with their token ids and (with `attention`, for
-    attention models) the speller's attention weights.
+                 attention: bool = False, log_probs: bool = False) -> list[Transcript]:
+    """Transcripts of 1-D waveforms, in input order, with their token ids, (with `attention`, for
+    attention models) the speller's attention weights and (with `log_probs`, for models with a CTC
+    head) the CTC log-probs that time their words (`asr.timestamps`).
 
     Waves are batched in order of length so that padding stays small; the encoder ignores
     padding, so a transcript does not depend on which other files share its batch.
@@ -169,10 +170,11 @@ def decode_waves(loaded: LoadedModel, waves: Sequence[torch.Tensor], decoder: To
     device = next(loaded.model.parameters()).device
     results: list[Transcript | None] = [None] * len(waves)
     for batch, feats, feat_lens in feature_batches(loaded.features, waves, max_batch_seconds, max_batch_size, device):
-        ids, batch_weights = decoder(feats, feat_lens, attention)
+        enc, enc_lens = loaded.model.encode(feats, feat_lens)
+        ids, batch_weights = decoder.decode_encoded(enc, enc_lens, attention)
+        ctc = loaded.model.ctc_log_probs(enc) if log_probs else None  # (B, T', V); None without a CTC head
         for k, i in enumerate(batch):
             results[i] = Transcript(loaded.tokenizer.decode(ids[k]), ids[k],
-                                    batch_weights[k] if batch_weights is not None else None)
+                                    batch_weights[k] if batch_weights is not None else None,
+                                    ctc[k, :enc_lens[k]].float().cpu() if ctc is not None else None)
     return results
-
-

@@ -19,6 +19,7 @@ from asr.errors import UserError
 from asr.model_file import LoadedModel
 from asr.text.normalize import normalize_text
 from asr.text.tokenizer import SPACE
+from asr.timestamps import FrameClock
 from asr.features.batching import feature_batches
 
 # Why an utterance was not aligned -> what the summary calls it.
@@ -58,13 +59,8 @@ class WordAligner:
         self.loaded = loaded
         self.separator = tokenizer.symbols.index(SPACE) if tokenizer.kind == "char" else None
         self.max_batch_seconds, self.max_batch_size = max_batch_seconds, max_batch_size
-        cfg = loaded.features.cfg
-        self.sample_rate = cfg.sample_rate
-        # Encoder frame j stacks feature frames [j*r, (j+1)*r); feature frame t reads samples
-        # [t*hop, t*hop + win). Consecutive frames overlap by win - hop samples, and the boundary
-        # between two encoder frames is put in the middle of that overlap, so segments tile the audio.
-        self.frame_samples = loaded.model.cfg.encoder.reduction * cfg.hop_length
-        self.boundary_offset = (cfg.win_length - cfg.hop_length) / 2
+        self.sample_rate = loaded.features.cfg.sample_rate
+        self.clock = FrameClock.of(loaded)  # segments tile the audio: see FrameClock
 
     def __call__(self, waves: Sequence[torch.Tensor], texts: Sequence[str]) -> list[Alignment]:
         """waves: 1-D tensors (samples,) at the model's rate; texts: their transcripts, as the corpus wrote them."""
@@ -131,8 +127,4 @@ class WordAligner:
     def seconds(self, frame: int, frames: int, samples: int) -> float:
         """The time of the boundary before encoder frame `frame` of `frames` in a wave of `samples`:
         0 for the first frame, the end of the audio after the last."""
-        if frame <= 0:
-            return 0.0
-        if frame >= frames:
-            return samples / self.sample_rate
-        return min(frame * self.frame_samples + self.boundary_offset, samples) / self.sample_rate
+        return self.clock.seconds(frame, frames, samples)

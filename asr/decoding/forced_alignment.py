@@ -106,10 +106,10 @@ def word_spans(log_probs: torch.Tensor, length: int, tokens: list[int], blank: i
         # the gap between word i's last token and word i+1's first: an odd frame goes to the later word
         middles = [(end + start) // 2 for end, start in zip(ends[:-1], starts[1:])]
         starts, ends = [0, *middles], [*middles, length]
-    return [WordSpan(i, start, end, _mean_score(w)) for i, (w, start, end) in enumerate(zip(words, starts, ends))]
+    return [WordSpan(i, start, end, mean_score(w)) for i, (w, start, end) in enumerate(zip(words, starts, ends))]
 
 
-def _mean_score(spans: list[TokenSpan]) -> float:
-    """Frame-weighted mean of the tokens' scores: each frame of the word's tokens counts once."""
+def mean_score(spans: list[TokenSpan]) -> float:
+    """A word's score: the frame-weighted mean of the tokens' scores: each frame of the word's tokens counts once."""
     frames = sum(s.end - s.start for s in spans)
     return sum(s.score * (s.end - s.start) for s in spans) / frames
