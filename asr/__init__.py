@@ -1,3 +1,20 @@
-"""asr: a small, readable speech-recognition toolkit."""
+"""asr: a small, readable speech-recognition toolkit.
+
+  import asr
+  model = asr.load_model("exp/mini/model.pt")
+  result = model.transcribe("talk.flac")    # .text, .segments, .words (see asr.recognizer)
+"""
+
+from __future__ import annotations
 
 __version__ = "0.1.0"
+__all__ = ["load_model"]
+
+
+def __getattr__(name: str):
+    # `import asr` stays free of torch: the command line imports this package before it knows the command.
+    if name == "load_model":
+        from asr.recognizer import load_model
+
+        return load_model
+    raise AttributeError(f"module 'asr' has no attribute {name!r}")
