@@ -24,13 +24,18 @@ SUBCOMMANDS = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with `command`, only that subcommand's module is imported (the others' imports,
+    Lightning, matplotlib and numba among them, cost seconds that `asr transcribe` should not pay)."""
     parser = argparse.ArgumentParser(
         prog="asr",
         description="Train, evaluate and run speech recognisers. Run 'asr COMMAND --help' for details.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, help_text in SUBCOMMANDS.items():
+        if command is not None and name != command:
+            sub.add_parser(name, help=help_text)
+            continue
         module = importlib.import_module(f"asr.cli.{name}")
         p = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip(),
                            formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -40,7 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    # the subcommand is the first word (asr has no options of its own before it); else build them all
+    parser = build_parser(argv[0] if argv and argv[0] in SUBCOMMANDS else None)
     args, extra = parser.parse_known_args(argv)
     # Only commands that read a config (train, lm) take free-form `--section.key value` overrides.
     if extra and not getattr(args._module, "TAKES_OVERRIDES", False):

@@ -1,48 +1,167 @@
-"""Transcribe audio files with a trained model.
+"""Transcribe audio files, folders of them, or standard input, with a trained model.
 
   asr transcribe --model exp/mini/model.pt a.wav b.flac c.ogg
-  asr transcribe --model exp/joint/model.pt --decode beam --beam 10 --lm exp/lm/lm.pt --lm-weight 0.3 a.wav
+  asr transcribe --model exp/mini/model.pt talks/ --recursive --format srt --output-dir subtitles/
+  sox talk.mp3 -t wav - | asr transcribe --model exp/mini/model.pt - --format vtt > talk.vtt
+  asr transcribe --model exp/joint/model.pt --decode beam --beam 10 --lm exp/lm/lm.pt a.wav
 
-Prints "path<TAB>transcript" per file (or JSON lines with --json). Any sample rate and channel
-count is accepted: audio is downmixed and resampled to the model's rate. A file that cannot be
-read gets one line on stderr; the others are still transcribed and the exit status is 1.
+Without --format, prints "path<TAB>transcript" per file; --format txt|json|srt|vtt prints that
+format (JSON: one line per file with segments and word times), or with --output-dir writes one
+file per input, DIR/NAME.FORMAT (a folder's files keep their place under it), each replaced
+atomically. Any sample rate and channel count is accepted. Recordings longer than --max-chunk
+seconds are cut at pauses (Silero VAD) and decoded piece by piece, in memory that does not grow with
+their length; shorter files are decoded whole, in batches. Words are timed by CTC alignment (CTC and
+joint models; LAS models give segment times only). A file that cannot be read gets one line on
+stderr, the others are still transcribed, and the exit status is 1.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
+import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 
-from asr.cli.decode_options import add_decode_arguments, decoder_from_args
-from asr.data.audio import load_audio
+from asr.cli.decode_options import add_decode_arguments
+from asr.data.audio import AUDIO_EXTENSIONS
 from asr.errors import UserError
-from asr.model_file import load_model_file
-from asr.models.kinds import ACOUSTIC_KINDS
+from asr.subtitles import FORMATS
+
+STDIN = "-"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, help="model file written by asr train (model.pt)")
-    parser.add_argument("files", nargs="+", metavar="FILE", help="audio files (wav, flac, ogg, ...)")
-    parser.add_argument("--json", action="store_true", help='print {"path", "text"} JSON lines')
+    parser.add_argument("inputs", nargs="+", metavar="FILE_OR_DIR",
+                        help=f"audio files (wav, flac, ogg, ...), folders of {'/'.join(AUDIO_EXTENSIONS)} "
+                             f"files, or - for standard input")
+    parser.add_argument("--format", choices=FORMATS, help="output format (default: path<TAB>text lines; "
+                                                          "txt with --output-dir)")
+    parser.add_argument("--json", action="store_true", help="the same as --format json")
+    parser.add_argument("--output-dir", metavar="DIR", help="write DIR/NAME.FORMAT per input instead of printing")
+    parser.add_argument("--recursive", action="store_true", help="take audio files from folders' subfolders too")
+    parser.add_argument("--max-chunk", type=float, default=30.0, metavar="S",
+                        help="cut longer recordings at pauses into pieces of at most S seconds (default 30; "
+                             "0: decode every file whole)")
+    parser.add_argument("--token-timestamps", action="store_true",
+                        help="JSON: add each token's times (characters, for character models)")
     parser.add_argument("--device", default="cpu", help="torch device, e.g. cuda (default: cpu)")
     add_decode_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = load_model_file(args.model, args.device).require(ACOUSTIC_KINDS, args.model, "transcribe audio")
-    decoder = decoder_from_args(loaded, args)
-    sample_rate = loaded.features.cfg.sample_rate
-    good, waves, failed = [], [], 0
-    for path in args.files:
-        try:
-            waves.append(load_audio(path, sample_rate))
-            good.append(path)
-        except UserError as err:
-            print(f"asr: error: {err}", file=sys.stderr)
-            failed += 1
-    from asr.transcription import transcribe_waves
+    fmt = "json" if args.json else args.format or ("txt" if args.output_dir else None)
+    if args.max_chunk < 0:
+        raise UserError(f"--max-chunk must be at least 0, not {args.max_chunk}")
+    if args.inputs.count(STDIN) > 1:
+        raise UserError("standard input (-) can be read only once")
+    from asr.cli.decode_options import decoder_from_args  # torch and the model load only past argument checks
+    from asr.recognizer import load_model
 
-    for path, text in zip(good, transcribe_waves(loaded, waves, decoder)):
-        print(json.dumps({"path": path, "text": text}) if args.json else f"{path}\t{text}", flush=True)
+    recognizer = load_model(args.model, args.device)
+    decoder = decoder_from_args(recognizer.loaded, args)
+    failed = 0
+    outputs: dict[Path, str] = {}
+    with _stdin_file() if STDIN in args.inputs else contextlib.nullcontext() as stdin_path:
+        files, failed = _expand(args.inputs, args.recursive, stdin_path)
+        results = recognizer.transcribe_each([path for path, _ in files], decoder, max_chunk=args.max_chunk,
+                                             progress=None)
+        for (path, shown), (_, outcome) in zip(files, results):
+            if isinstance(outcome, UserError):
+                print(f"asr: error: {str(outcome).replace(str(path), shown)}", file=sys.stderr, flush=True)
+                failed += 1
+            elif not _emit(shown, outcome, fmt, args, outputs):
+                failed += 1
+    if args.output_dir:
+        done = len(outputs)
+        print(f"transcribed {done} of {done + failed} inputs into {args.output_dir} as {fmt}"
+              + (f" ({failed} failed)" if failed else ""))
     return 1 if failed else 0
+
+
+def _emit(shown: str, result, fmt: str | None, args: argparse.Namespace, outputs: dict[Path, str]) -> bool:
+    """Print the result, or write it to its output file; False (and one line) when that cannot be done."""
+    from asr.subtitles import render
+
+    if fmt is None:
+        print(f"{shown}\t{result.text}", flush=True)
+        return True
+    text = render(result, fmt, shown, args.token_timestamps)
+    if not args.output_dir:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return True
+    out = Path(args.output_dir) / f"{_output_name(shown, args.inputs)}.{fmt}"
+    if out in outputs:
+        print(f"asr: error: {shown}: its output {out} would replace that of {outputs[out]}", file=sys.stderr)
+        return False
+    try:
+        _write_atomically(out, text)
+    except OSError as err:
+        print(f"asr: error: {out}: cannot write ({err.strerror or err})", file=sys.stderr)
+        return False
+    outputs[out] = shown
+    return True
+
+
+def _expand(inputs: list[str], recursive: bool, stdin_path: Path | None) -> tuple[list[tuple[Path, str]], int]:
+    """(path to read, name to show) per audio input, folders expanded in sorted order; and how many
+    inputs were folders without audio (one line each)."""
+    files, failed = [], 0
+    for given in inputs:
+        if given == STDIN:
+            files.append((stdin_path, STDIN))
+        elif Path(given).is_dir():
+            pattern = "**/*" if recursive else "*"
+            found = sorted(p for p in Path(given).glob(pattern) if p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file())
+            if not found:
+                print(f"asr: error: {given}: no {'/'.join(AUDIO_EXTENSIONS)} files"
+                      + ("" if recursive else " (--recursive looks in subfolders)"), file=sys.stderr)
+                failed += 1
+            files += [(p, str(p)) for p in found]
+        else:
+            files.append((Path(given), given))
+    return files, failed
+
+
+def _output_name(shown: str, inputs: list[str]) -> str:
+    """NAME of DIR/NAME.FORMAT: a file's stem, or its path under the folder it was found in."""
+    if shown == STDIN:
+        return "stdin"
+    path = Path(shown)
+    for given in inputs:
+        if given != STDIN and Path(given).is_dir() and path.is_relative_to(given):
+            return str(path.relative_to(given).with_suffix(""))
+    return path.stem
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write beside the target and rename over it: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class _stdin_file:
+    """Standard input copied to a temporary file named "stdin": audio decoders need to seek, pipes cannot.
+    It is copied a megabyte at a time, so a long recording from a pipe takes disk, not memory."""
+
+    def __enter__(self) -> Path:
+        self.folder = Path(tempfile.mkdtemp(prefix="asr-"))
+        path = self.folder / "stdin"
+        with open(path, "wb") as f:
+            shutil.copyfileobj(sys.stdin.buffer, f, 1 << 20)
+        return path
+
+    def __exit__(self, *exc) -> bool:
+        shutil.rmtree(self.folder, ignore_errors=True)
+        return False

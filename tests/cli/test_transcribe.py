@@ -1,13 +1,21 @@
-"""`asr transcribe` on good and bad files in one call."""
+"""`asr transcribe` on good and bad files in one call, folders, standard input and every output format."""
 
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 import soxr
+import srt
+import webvtt
 
 from asr.cli.main import main
+
+V1_MODEL = Path(__file__).parents[1] / "assets" / "v1_model" / "digits_v1.pt"
+V1_WAV = V1_MODEL.parent / "5_nicolas_2.wav"
 
 
 def _good_and_bad_files(fsdd_recordings: Path, tmp_path: Path) -> tuple[dict[Path, str], list[Path]]:
@@ -60,3 +68,76 @@ def test_json_output_and_batch_independence(digit_model, fsdd_recordings, capsys
 def test_missing_model_is_a_one_line_error(tmp_path, capsys):
     assert main(["transcribe", "--model", str(tmp_path / "none.pt"), "x.wav"]) == 2
     assert capsys.readouterr().err.strip() == f"asr: error: model file not found: {tmp_path / 'none.pt'}"
+
+
+def _copy_tree(fsdd_recordings: Path, root: Path) -> dict[Path, str]:
+    """A folder of held-out takes, two of them in a subfolder; file -> its digit."""
+    files = {}
+    for i, (digit, speaker, take) in enumerate([(1, "theo", 0), (2, "jackson", 1), (7, "nicolas", 2), (4, "theo", 3)]):
+        path = root / ("sub" if i >= 2 else "") / f"{digit}_{speaker}_{take}.wav"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(fsdd_recordings / path.name, path)
+        files[path] = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"][digit]
+    return files
+
+
+def test_a_folder_to_subtitle_files_continues_past_bad_files_and_replaces_outputs(digit_model, fsdd_recordings,
+                                                                                  tmp_path, capsys):
+    files = _copy_tree(fsdd_recordings, tmp_path / "in")
+    (tmp_path / "in" / "sub" / "broken.wav").write_bytes(b"RIFF not really")
+    out = tmp_path / "out"
+    stale = out / "sub" / "7_nicolas_2.srt"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("stale\n")
+    args = ["transcribe", "--model", str(digit_model), str(tmp_path / "in"), "--recursive", "--format", "srt",
+            "--output-dir", str(out)]
+    status = main(args)
+    captured = capsys.readouterr()
+    assert status == 1
+    (error,) = captured.err.strip().splitlines()
+    assert error.startswith("asr: error:") and "broken.wav" in error
+    assert "transcribed 4 of 5 inputs" in captured.out
+    written = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    assert written == sorted(Path(str(p.relative_to(tmp_path / "in"))).with_suffix(".srt") for p in files)
+    for path, digit in files.items():
+        (sub,) = srt.parse((out / path.relative_to(tmp_path / "in")).with_suffix(".srt").read_text())
+        assert sub.content == digit and sub.start < sub.end
+    assert stale.read_text() != "stale\n"  # replaced, and no temporary file left beside it
+    # without --recursive the subfolder is not read
+    assert main([*args[:4], "--format", "txt", "--output-dir", str(tmp_path / "flat")]) == 0
+    assert sorted(p.name for p in (tmp_path / "flat").iterdir()) == ["1_theo_0.txt", "2_jackson_1.txt"]
+    assert (tmp_path / "flat" / "1_theo_0.txt").read_text() == "one\n"
+
+
+def test_standard_input_in_a_pipeline(digit_model, fsdd_recordings):
+    wav = (fsdd_recordings / "3_theo_4.wav").read_bytes()
+    done = subprocess.run([sys.executable, "-m", "asr.cli.main", "transcribe", "--model", str(digit_model), "-",
+                           "--format", "vtt"], input=wav, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    (caption,) = webvtt.from_string(done.stdout.decode())
+    assert caption.text == "three"
+    done = subprocess.run([sys.executable, "-m", "asr.cli.main", "transcribe", "--model", str(digit_model), "-"],
+                          input=b"not audio", capture_output=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.decode().strip() == "asr: error: -: not an audio file (format not recognised)"
+
+
+def test_json_has_segments_and_timed_words(digit_model, fsdd_recordings, capsys):
+    path = str(fsdd_recordings / "9_jackson_1.wav")
+    assert main(["transcribe", "--model", str(digit_model), path, "--format", "json", "--token-timestamps"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["path"] == path and row["text"] == "nine" and row["segments"][0]["text"] == "nine"
+    (word,) = row["words"]
+    assert word["word"] == "nine" and 0 <= word["start"] < word["end"] <= row["duration"]
+    assert row["tokens"][0]["token"] == "nine"
+
+
+def test_one_short_file_imports_neither_lightning_nor_plotting():
+    """`asr transcribe` of one file stays quick to start: only the transcribe subcommand's imports."""
+    probe = ("import sys\nfrom asr.cli.main import main\n"
+             f"assert main(['transcribe', '--model', {str(V1_MODEL)!r}, {str(V1_WAV)!r}]) == 0\n"
+             "print(sorted(m for m in ('lightning', 'pytorch_lightning', 'matplotlib', 'numba', 'silero_vad')"
+             " if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines() == [f"{V1_WAV}\tfive", "[]"]
