@@ -7,7 +7,9 @@
 Writes one JSON line per utterance {"id", "ref", "hyp", "wer", "cer"} (default: next to the
 model, named after the manifest) and prints corpus-level WER and CER and the real-time factor
 (decoding seconds per second of audio, audio reading excluded). --plot-attention DIR writes one
-attention-alignment PNG per utterance (attention models).
+attention-alignment PNG per utterance (attention models). An utterance whose audio cannot be read
+gets one line on stderr and is left out of the scores; the summary counts them and the exit status
+is 1.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 import time
 from pathlib import Path
 
@@ -54,31 +57,43 @@ def run(args: argparse.Namespace) -> int:
     from asr.transcription import decode_waves
 
     out = Path(args.out) if args.out else Path(args.model).parent / f"hyps_{Path(args.manifest).stem}.jsonl"
-    refs, hyps, decoding_seconds, audio_seconds = [], [], 0.0, 0.0
+    refs, hyps, decoded, decoding_seconds, audio_seconds = [], [], [], 0.0, 0.0
     sample_rate = loaded.features.cfg.sample_rate
     with tqdm(total=len(utterances), desc="decoding", unit="utt") as bar:
         for start in range(0, len(utterances), args.chunk):
-            chunk = utterances[start:start + args.chunk]
-            waves = [load_audio(u.audio, sample_rate, u.start, u.end) for u in chunk]
+            chunk, waves = [], []
+            for utt in utterances[start:start + args.chunk]:
+                try:
+                    waves.append(load_audio(utt.audio, sample_rate, utt.start, utt.end))
+                    chunk.append(utt)
+                except UserError as err:
+                    tqdm.write(f"asr: error: {err}", file=sys.stderr)
+            if not chunk:
+                bar.update(len(utterances[start:start + args.chunk]))
+                continue
             began = time.perf_counter()
             results = decode_waves(loaded, waves, decoder, attention=bool(args.plot_attention))
             decoding_seconds += time.perf_counter() - began
             audio_seconds += sum(len(w) for w in waves) / sample_rate
             hyps += [r.text for r in results]
             refs += [normalize_text(u.text) for u in chunk]
+            decoded += chunk
             if args.plot_attention:
                 _plot(plot_attention, chunk, results, loaded.tokenizer.symbols, Path(args.plot_attention))
-            bar.update(len(chunk))
+            bar.update(len(utterances[start:start + args.chunk]))
+    unreadable = len(utterances) - len(decoded)
+    if not decoded:
+        raise UserError(f"no audio of {args.manifest} could be read ({unreadable} unreadable)")
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w") as f:
-        for utt, ref, hyp in zip(utterances, refs, hyps):
+        for utt, ref, hyp in zip(decoded, refs, hyps):
             rates = error_rates([ref], [hyp])
             f.write(json.dumps({"id": utt.id, "ref": ref, "hyp": hyp, **rates}) + "\n")
     rates = error_rates(refs, hyps)
     print(f"{Path(args.manifest).name}: {len(refs)} utterances  WER {100 * rates['wer']:.2f}%  "
           f"CER {100 * rates['cer']:.2f}%  RTF {decoding_seconds / max(audio_seconds, 1e-9):.4f}  "
-          f"(hypotheses in {out})")
-    return 0
+          + (f"{unreadable} unreadable (left out)  " if unreadable else "") + f"(hypotheses in {out})")
+    return 1 if unreadable else 0
 
 
 def _plot(plot_attention, utterances, results, symbols, folder: Path) -> None:

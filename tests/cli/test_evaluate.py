@@ -1,0 +1,35 @@
+"""`asr evaluate` scores what it can read and counts what it cannot."""
+
+import json
+from pathlib import Path
+
+from asr.cli.main import main
+
+
+def test_unreadable_files_are_one_line_each_counted_and_left_out(digit_model, fsdd_recordings, tmp_path, capsys):
+    not_audio = tmp_path / "notes.wav"
+    not_audio.write_text("this is not audio\n")
+    rows = [{"id": "a", "audio": str(fsdd_recordings / "0_theo_0.wav"), "duration": 0.5, "text": "zero", "speaker": "theo"},
+            {"id": "missing", "audio": str(tmp_path / "missing.wav"), "duration": 0.5, "text": "one", "speaker": "x"},
+            {"id": "b", "audio": str(fsdd_recordings / "5_jackson_1.wav"), "duration": 0.5, "text": "five", "speaker": "jackson"},
+            {"id": "text", "audio": str(not_audio), "duration": 0.5, "text": "two", "speaker": "x"},
+            {"id": "c", "audio": str(fsdd_recordings / "8_yweweler_2.wav"), "duration": 0.5, "text": "eight", "speaker": "yweweler"}]
+    manifest = tmp_path / "test.jsonl"
+    manifest.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "hyps.jsonl"
+    status = main(["evaluate", "--model", str(digit_model), str(manifest), "--out", str(out), "--chunk", "2"])
+    captured = capsys.readouterr()
+    assert status == 1
+    errors = [line for line in captured.err.splitlines() if line.startswith("asr: error:")]
+    assert len(errors) == 2 and "missing.wav: no such file" in errors[0] and "notes.wav" in errors[1]
+    assert "test.jsonl: 3 utterances" in captured.out and "2 unreadable (left out)" in captured.out
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["a", "b", "c"]
+
+
+def test_a_manifest_of_nothing_readable_is_one_error(digit_model, tmp_path, capsys):
+    manifest = tmp_path / "test.jsonl"
+    manifest.write_text(json.dumps({"id": "x", "audio": str(tmp_path / "none.wav"), "duration": 1, "text": "a", "speaker": "x"}) + "\n")
+    assert main(["evaluate", "--model", str(digit_model), str(manifest), "--out", str(tmp_path / "h.jsonl")]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == \
+        f"asr: error: no audio of {manifest} could be read (1 unreadable)"
+    assert not Path(tmp_path / "h.jsonl").exists()
