@@ -37,6 +37,6 @@ def run(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, args.overrides)
     from asr.training.lm import train_lm  # imported late: Lightning takes seconds to import
 
-    path = train_lm(cfg, args.texts, args.out, args.tokenizer)
-    print(f"language model written to {path}")
-    return 0
+    trained = train_lm(cfg, args.texts, args.out, args.tokenizer)
+    print(f"language model written to {trained.model_path}")
+    return 1 if trained.left_out else 0  # lines that could not be read were named as they were met

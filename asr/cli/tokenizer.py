@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 
-from asr.data.text_corpus import read_texts
+from asr.data.text_corpus import read_texts, report_left_out
 from asr.errors import UserError
 from asr.text.tokenizer import build_tokenizer
 from asr.text.tokenizer_file import save_tokenizer
@@ -34,10 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, args.overrides).tokenizer
+    problems: list[str] = []
+    texts = read_texts(args.texts, problems=problems)
+    report_left_out(problems, "text")
     try:
-        tokenizer = build_tokenizer(cfg.kind, read_texts(args.texts), vocab_size=cfg.vocab_size)
+        tokenizer = build_tokenizer(cfg.kind, texts, vocab_size=cfg.vocab_size)
     except ValueError as err:
         raise UserError(str(err)) from None
     save_tokenizer(tokenizer, args.out)
     print(f"{len(tokenizer)} {cfg.kind} tokens written to {args.out}")
-    return 0
+    return 1 if problems else 0

@@ -44,8 +44,8 @@ def run(args: argparse.Namespace) -> int:
     if rank_zero_only.rank != 0:  # the first of several data-parallel processes speaks for them all
         return 0
     print(f"model written to {trained.model_path}")
-    if trained.unreadable_files:
-        print(f"asr: error: {trained.unreadable_files} audio files could not be read and were left out of "
+    if trained.left_out:
+        print(f"asr: error: {trained.left_out} audio files could not be read and were left out of "
               "training (named above)", file=sys.stderr)
         return 1
     return 0

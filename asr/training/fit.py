@@ -93,7 +93,7 @@ class Setup:
 
 class Trained(NamedTuple):
     model_path: Path
-    unreadable_files: int  # left out of training because their audio could not be read
+    left_out: int  # inputs left out because they could not be read (audio files, lines of text)
 
 
 def training_tokenizer(cfg: TokenizerConfig, texts: list[str]) -> AnyTokenizer:

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
-from asr.data.text_corpus import read_texts
+from asr.data.text_corpus import read_texts, report_left_out
 from asr.errors import UserError
 from asr.model_file import load_model_file
 from asr.models.kinds import ACOUSTIC_KINDS
@@ -29,7 +29,7 @@ from asr.models.lstm_lm import LSTMLM
 from asr.text.tokenizer import PAD_ID, AnyTokenizer
 from asr.training.config import Config
 from asr.training.data import LengthBucketSampler
-from asr.training.fit import export, fit, training_tokenizer
+from asr.training.fit import Trained, export, fit, training_tokenizer
 from asr.training.task import ModelTask
 
 
@@ -80,11 +80,15 @@ def lm_tokenizer(cfg: Config, texts: list[str], tokenizer_from: str | None) -> A
     return training_tokenizer(cfg.tokenizer, texts)
 
 
-def train_lm(cfg: Config, text_paths: Sequence[str | Path], out: str | Path, tokenizer_from: str | None = None) -> Path:
-    """Train an LSTM LM as cfg.lm says; writes the model file `out` (logs and checkpoints beside it)."""
+def train_lm(cfg: Config, text_paths: Sequence[str | Path], out: str | Path,
+             tokenizer_from: str | None = None) -> Trained:
+    """Train an LSTM LM as cfg.lm says; writes the model file `out` (logs and checkpoints beside it) and
+    returns it with the number of text lines left out (not UTF-8)."""
     out = Path(out)
     L.seed_everything(cfg.train.seed, verbose=False)
-    texts = read_texts(text_paths, cfg.lm.max_sentences, cfg.train.seed)
+    problems: list[str] = []
+    texts = read_texts(text_paths, cfg.lm.max_sentences, cfg.train.seed, problems)
+    report_left_out(problems, "text")
     tokenizer = lm_tokenizer(cfg, texts, tokenizer_from)
     if tokenizer.eos_id is None:
         raise UserError(f"{tokenizer_from} was written before tokenizers had a sentence symbol: retrain it")
@@ -117,4 +121,4 @@ def train_lm(cfg: Config, text_paths: Sequence[str | Path], out: str | Path, tok
     export(trainer, out, task.model, None, tokenizer, info, work)
     if best_loss is not None:
         print(f"held-out perplexity per token {math.exp(best_loss):.2f}")
-    return out
+    return Trained(out, len(problems))

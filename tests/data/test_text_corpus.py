@@ -40,3 +40,10 @@ def test_missing_empty_and_broken_files_are_one_line_errors(tmp_path: Path) -> N
     (tmp_path / "bad.txt.gz").write_bytes(b"not gzip at all")
     with pytest.raises(UserError, match="bad.txt.gz: cannot read text"):
         read_texts([tmp_path / "bad.txt.gz"])
+
+
+def test_a_line_that_is_not_utf8_is_named_and_left_out(tmp_path: Path) -> None:
+    (tmp_path / "t.txt").write_bytes(b"hello world\ncaf\xe9 au lait\n\nfine text\n")
+    problems = []
+    assert read_texts([tmp_path / "t.txt"], problems=problems) == ["hello world", "fine text"]
+    assert problems == [f"{tmp_path / 't.txt'}:2: not UTF-8 text"]

@@ -47,3 +47,6 @@ def test_tokenizer_train_command_writes_what_train_and_lm_then_read(tmp_path: Pa
     assert "tokens written to" in capsys.readouterr().out
     assert main(["tokenizer", "train", str(tmp_path / "absent.txt"), "--out", str(out)]) == 2
     assert "absent.txt" in capsys.readouterr().err
+    text.write_bytes(text.read_bytes() + b"\ncaf\xe9 au lait\n")  # a Latin-1 line: left out, named, exit 1
+    assert main(["tokenizer", "train", str(text), "--out", str(out)]) == 1
+    assert capsys.readouterr().err.strip() == f"asr: error: {text}:{len(TEXTS) + 1}: not UTF-8 text; left out"
