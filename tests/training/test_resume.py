@@ -111,6 +111,17 @@ def test_a_kill_while_the_model_file_is_written_leaves_the_one_before_whole(whol
     assert load_model_file(out / "model.pt").info["steps"] == 24
 
 
+def test_a_folder_of_another_models_run_is_not_resumed_into(whole: Path, spoken_words: Path, tmp_path: Path,
+                                                            capsys) -> None:
+    out = tmp_path / "run"
+    shutil.copytree(whole, out)
+    args = [str(a).replace(str(whole), str(out)) for a in _train_args(spoken_words, whole)]
+    assert main([*args, "--model.hidden", "48"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("asr: error: ") and "holds another model than this config builds" in err[-1]
+    assert load_model_file(out / "model.pt").info["steps"] == 24  # the run there is untouched
+
+
 def test_checkpoints_are_written_in_their_own_folder(tmp_path: Path, monkeypatch) -> None:
     """Never through the system's temp folder, from which a move across filesystems is a copy that a kill cuts."""
     from asr.training.checkpoint_io import SameFolderCheckpointIO
