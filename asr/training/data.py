@@ -303,20 +303,31 @@ class ResumableDataModule(L.LightningDataModule):
         return self._loader(self.dev_set, shuffle=False)
 
     def state_dict(self) -> dict:
+        """Called on every rank when a checkpoint is saved (rank 0 writes it): each rank's generators go in."""
         if self.trainer is None:
             return {}
         loop = self.trainer.fit_loop
+        mine = {"torch_rng": torch.get_rng_state(), "python_rng": random.getstate(),
+                "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else []}
+        ranks = [mine]
+        if self.trainer.world_size > 1:  # dropout differs between ranks: each resumes with its own draws
+            ranks = [None] * self.trainer.world_size
+            torch.distributed.all_gather_object(ranks, mine)
         # current_epoch counts finished epochs; a checkpoint at an epoch's end has all its batches done
         return {"epoch": self.trainer.current_epoch,
-                "batches_done": loop.epoch_loop.batch_progress.current.processed,
-                "torch_rng": torch.get_rng_state(), "python_rng": random.getstate()}
+                "batches_done": loop.epoch_loop.batch_progress.current.processed, "ranks": ranks}
 
     def load_state_dict(self, state: dict) -> None:
         if not state:
             return
         self._resume = (int(state["epoch"]), int(state["batches_done"]))
-        torch.set_rng_state(state["torch_rng"])
-        random.setstate(state["python_rng"])
+        ranks = state.get("ranks") or [state]  # checkpoints before per-rank states held rank 0's alone
+        rank = self.trainer.global_rank if self.trainer is not None else 0
+        mine = ranks[rank] if rank < len(ranks) else ranks[0]  # resumed on more processes: a best effort
+        torch.set_rng_state(mine["torch_rng"])
+        random.setstate(mine["python_rng"])
+        if mine.get("cuda_rng") and torch.cuda.is_available() and len(mine["cuda_rng"]) == torch.cuda.device_count():
+            torch.cuda.set_rng_state_all(mine["cuda_rng"])
 
 
 class SpeechDataModule(ResumableDataModule):

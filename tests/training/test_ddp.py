@@ -37,3 +37,8 @@ def test_the_cli_trains_on_two_processes_and_speaks_once(spoken_words: Path, tmp
     from asr.model_file import load_model_file
 
     assert load_model_file(out / "model.pt").info["steps"] == 6  # 48 words, batches of 4, 2 ranks
+    import torch
+
+    state = torch.load(out / "checkpoints" / "last.ckpt", weights_only=True)
+    ranks = next(v for k, v in state.items() if k.endswith("DataModule"))["ranks"]
+    assert len(ranks) == 2  # each rank resumes with its own generators
