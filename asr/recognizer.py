@@ -16,6 +16,7 @@ without times and cut long audio without overlap.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -39,6 +40,11 @@ BATCH_SECONDS = 200.0  # audio decoded at once (padded), as `asr evaluate`: a fe
 BATCH_SIZE = 32
 BLOCK_SECONDS = 30.0  # audio read at a time from a long file
 MIN_CHUNK = 2.0  # shortest --max-chunk: pieces must hold two overlaps, a pad and some speech
+# On the CPU, oneDNN's LSTM (torch's default) spends seconds preparing kernels over its first calls in a
+# process (3 calls, 2.8-3.6 s each, on 2 loaded cores; then 0.05 s for 4.4 s of audio), ATen's own runs
+# from the first call at about a tenth of its speed (0.26-0.6 s). Less audio than this in a process's
+# first batch is decoded by ATen: one short file is transcribed in 0.3 s instead of 3-9 s.
+ONEDNN_AFTER_SECONDS = 30.0
 
 Audio = str | Path | torch.Tensor  # or a numpy array
 
@@ -58,6 +64,7 @@ class Recognizer:
         self.clock = FrameClock.of(loaded)
         self._decoders: dict[tuple, TokenDecoder] = {}
         self._detector = None
+        self._onednn = False  # whether this recogniser has decoded with oneDNN (and so paid its start)
 
     def decoder(self, **options) -> TokenDecoder:
         """The decoder for options named as on the command line (decode="beam", beam=10, lm=...;
@@ -182,8 +189,11 @@ class Recognizer:
         """Each piece's segment (none if it holds no words), words and tokens, owned by it alone."""
         if not chunks:
             return []
-        transcripts = decode_waves(self.loaded, [c.wave for c in chunks], decoder, BATCH_SECONDS, BATCH_SIZE,
-                                   log_probs=self.timed)
+        seconds = sum(len(c.wave) for c in chunks) / self.sample_rate
+        self._onednn = self._onednn or seconds >= ONEDNN_AFTER_SECONDS
+        with _onednn(self._onednn):
+            transcripts = decode_waves(self.loaded, [c.wave for c in chunks], decoder, BATCH_SECONDS, BATCH_SIZE,
+                                       log_probs=self.timed)
         out = []
         for chunk, transcript in zip(chunks, transcripts):
             start, end = chunk.start / self.sample_rate, (chunk.start + len(chunk.wave)) / self.sample_rate
@@ -198,6 +208,17 @@ class Recognizer:
             text = " ".join(w.word for w in words)
             out.append(([Segment(start, end, text)] if text else [], words, tokens))
         return out
+
+
+@contextlib.contextmanager
+def _onednn(enabled: bool) -> Iterator[None]:
+    """oneDNN on or off for the CPU kernels run inside (set directly: torch's `flags()` warns about TF32)."""
+    before = torch.backends.mkldnn.enabled
+    torch.backends.mkldnn.enabled = enabled and before
+    try:
+        yield
+    finally:
+        torch.backends.mkldnn.enabled = before
 
 
 def _result(segments: list[Segment], words: list[Word], tokens: list[Token], duration: float) -> TranscriptionResult:
