@@ -5,8 +5,9 @@ log-probabilities (`forced_alignment.token_spans`); a word runs from its first t
 to its last token's last frame. Unlike `asr align`, which stretches words over the pauses so that
 they tile an utterance for cutting, these are the frames the model spent on the word, which is what
 subtitles and word highlighting want. On generated speech with known word times
-(scripts/bench_timestamps.py) starts land within a frame of the truth and ends a little early: CTC
-fires on a word's last letter before its sound has died away.
+(scripts/bench_timestamps.py: 60 sentences re-spoken a word at a time, 565 words) the mini recipe's
+CTC model put boundaries 39 ms from the truth on average, starts 26 ms and ends 51 ms (CTC fires on
+a word's last letter before its sound has died away); `asr align`'s tiling boundaries are 73 ms off.
 
 Encoder frame j stacks feature frames [j*r, (j+1)*r); feature frame t reads samples
 [t*hop, t*hop + win). `FrameClock` puts the boundary between two encoder frames in the middle of
