@@ -141,3 +141,16 @@ def test_one_short_file_imports_neither_lightning_nor_plotting():
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines() == [f"{V1_WAV}\tfive", "[]"]
+
+
+def test_a_joint_model_times_its_words_and_characters(digit_joint_model, fsdd_recordings, capsys):
+    """The joint model's beam search (attention and CTC) gives the ids; its CTC head times them."""
+    path = str(fsdd_recordings / "6_nicolas_3.wav")
+    assert main(["transcribe", "--model", str(digit_joint_model), path, "--format", "json", "--token-timestamps"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["text"] and [w["word"] for w in row["words"]] == row["text"].split()
+    chars = [t["token"] for t in row["tokens"]]
+    assert "".join(chars) == row["text"].replace(" ", "")  # one timed token per character, no separators
+    times = [(t["start"], t["end"]) for t in row["tokens"]]
+    assert all(0 <= start < end <= row["duration"] for start, end in times)
+    assert times == sorted(times)
