@@ -21,13 +21,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import torch
-from tqdm import tqdm
 
 from asr.chunking import Chunk, Chunker, ChunkingOptions
 from asr.data.audio import audio_blocks, audio_info, load_audio, waveform_from_array
 from asr.errors import UserError
 from asr.model_file import LoadedModel, load_model_file
 from asr.models.kinds import ACOUSTIC_KINDS
+from asr.progress import progress as show_progress
 from asr.results import Segment, Token, TranscriptionResult, Word
 from asr.timestamps import FrameClock, timed_words
 from asr.transcription import TokenDecoder, decode_waves, options_for
@@ -106,7 +106,7 @@ class Recognizer:
         """(item, its result or the UserError that stopped it) for each item, in order.
 
         Short items are gathered and decoded in batches; a long one is decoded on its own, in pieces.
-        progress None: a bar only when stderr is a terminal (tqdm's rule).
+        progress None: a bar on a terminal, a line every 15 s in a log (asr.progress); False: nothing.
         """
         if 0 < max_chunk < MIN_CHUNK:
             raise UserError(f"pieces of long recordings must be at least {MIN_CHUNK:g} s long (or 0: never cut), "
@@ -165,8 +165,8 @@ class Recognizer:
         chunker = Chunker(*self._detector_for_chunking(), ChunkingOptions(max_chunk, overlap))
         parts: list[tuple[list[Segment], list[Word], list[Token]]] = []
         pending: list[Chunk] = []
-        with tqdm(total=round(duration, 1), unit="s", desc=name, disable=None if progress is None else not progress,
-                  leave=False) as bar:
+        with show_progress(total=round(duration, 1), unit="s", desc=name, enabled=progress is not False,
+                           leave=False) as bar:
             for block in blocks:
                 pending += chunker.feed(block)
                 if len(pending) >= BATCH_SIZE or sum(len(c.wave) for c in pending) >= BATCH_SECONDS * self.sample_rate:

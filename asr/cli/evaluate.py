@@ -29,6 +29,7 @@ from asr.data.manifest import read_manifest
 from asr.errors import UserError
 from asr.model_file import load_model_file
 from asr.models.kinds import ACOUSTIC_KINDS
+from asr.progress import progress
 from asr.scoring import error_rates
 from asr.text.normalize import normalize_text
 
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path(args.model).parent / f"hyps_{Path(args.manifest).stem}.jsonl"
     refs, hyps, decoded, decoding_seconds, audio_seconds = [], [], [], 0.0, 0.0
     sample_rate = loaded.features.cfg.sample_rate
-    with tqdm(total=len(utterances), desc="decoding", unit="utt") as bar:
+    with progress(total=len(utterances), desc="decoding", unit="utt") as bar:
         for start in range(0, len(utterances), args.chunk):
             chunk, waves = [], []
             for utt in utterances[start:start + args.chunk]:
