@@ -1,9 +1,11 @@
-"""Fixtures shared by every test folder: the real-speech corpora and a small trained digit model."""
+"""Fixtures shared by every test folder: the real-speech corpora (../shared/data, else the sample in tests/assets) and
+small digit models trained on them."""
 
 from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -11,55 +13,88 @@ import soundfile as sf
 
 # ../shared/data beside the repository: recorded speech, read-only (see its README.md).
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# A sample of the same two corpora inside the repository (tests/assets/README.md): what a clone alone tests on.
+SAMPLE_DATA = Path(__file__).resolve().parent / "assets"
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A real-speech corpus folder and what it holds, for tests that count."""
+
+    path: Path
+    utterances: int
+    speakers: int
+    takes: int = 0  # FSDD: takes of each digit by each speaker, numbered 0 to takes - 1
+    sample: bool = False  # the in-repository sample rather than ../shared/data
+
+
+def _shared_or_sample(shared: Corpus, sample: Corpus) -> Corpus:
+    """`shared` when ../shared/data holds it, else the sample shipped in tests/assets."""
+    return shared if shared.path.is_dir() else sample
+
+
+LIBRISPEECH = _shared_or_sample(
+    Corpus(SHARED_DATA / "librispeech" / "LibriSpeech" / "dev-clean-2", utterances=132, speakers=18),
+    Corpus(SAMPLE_DATA / "librispeech" / "LibriSpeech" / "dev-clean-2", utterances=16, speakers=6, sample=True))
+FSDD = _shared_or_sample(
+    Corpus(SHARED_DATA / "fsdd" / "recordings", utterances=2000, speakers=4, takes=50),
+    Corpus(SAMPLE_DATA / "fsdd" / "recordings", utterances=600, speakers=4, takes=15, sample=True))
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """The shared real-speech folder; tests that use it are skipped when it is absent."""
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"real-speech test data not found at {SHARED_DATA}")
-    return SHARED_DATA
+def librispeech_corpus() -> Corpus:
+    """Mini LibriSpeech dev-clean-2: all 132 utterances (18 speakers) from ../shared, else the 16 shortest."""
+    return LIBRISPEECH
 
 
 @pytest.fixture(scope="session")
-def librispeech_subset(shared_data: Path) -> Path:
-    """Mini LibriSpeech dev-clean-2 as shipped: 132 utterances, 18 speakers."""
-    path = shared_data / "librispeech" / "LibriSpeech" / "dev-clean-2"
-    if not path.is_dir():
-        pytest.skip(f"LibriSpeech test data not found at {path}")
-    return path
+def librispeech_subset(librispeech_corpus: Corpus) -> Path:
+    """The dev-clean-2 folder of `librispeech_corpus`, in LibriSpeech's layout (SPEAKER/CHAPTER/...)."""
+    return librispeech_corpus.path
 
 
 @pytest.fixture(scope="session")
-def fsdd_recordings(shared_data: Path) -> Path:
-    """Free Spoken Digit Dataset: 2000 wavs, 4 speakers, 8 kHz."""
-    path = shared_data / "fsdd" / "recordings"
-    if not path.is_dir():
-        pytest.skip(f"FSDD test data not found at {path}")
-    return path
+def fsdd_corpus() -> Corpus:
+    """Free Spoken Digit Dataset, 8 kHz, 4 speakers: 50 takes of each digit from ../shared, else takes 0-14."""
+    return FSDD
 
 
 @pytest.fixture(scope="session")
-def digit_manifests(fsdd_recordings: Path, tmp_path_factory) -> Path:
-    """FSDD split for fast training: takes 0-4 test, 5-7 dev, the rest train (all four speakers)."""
+def fsdd_recordings(fsdd_corpus: Corpus) -> Path:
+    """The recordings/ folder of `fsdd_corpus`: DIGIT_SPEAKER_TAKE.wav."""
+    return fsdd_corpus.path
+
+
+@pytest.fixture(scope="session")
+def digit_manifests(fsdd_corpus: Corpus, tmp_path_factory) -> Path:
+    """FSDD split for fast training, all four speakers: takes 0-4 test (200 recordings), 5-7 dev, the rest train
+    (1680); on the 15-take sample 5-6 dev, 7-14 train (320)."""
     from asr.data.fsdd import FsddSplit, prepare_fsdd_splits
 
     out = tmp_path_factory.mktemp("fsdd")
-    prepare_fsdd_splits(fsdd_recordings, out, FsddSplit(test_takes=(0, 1, 2, 3, 4), dev_takes=(5, 6, 7)))
+    dev = (5, 6) if fsdd_corpus.sample else (5, 6, 7)
+    prepare_fsdd_splits(fsdd_corpus.path, out, FsddSplit(test_takes=(0, 1, 2, 3, 4), dev_takes=dev))
     return out
 
 
 @pytest.fixture(scope="session")
-def digit_training_args(digit_manifests: Path, tmp_path_factory) -> list[str]:
-    """`asr train` arguments for a small word-level BiLSTM-CTC digit recogniser (about 30 s on 2 cores)."""
+def digit_training_args(digit_manifests: Path, fsdd_corpus: Corpus, tmp_path_factory) -> list[str]:
+    """`asr train` arguments for a small word-level BiLSTM-CTC digit recogniser (about 30 s on 2 cores).
+
+    Each option appears once, so `args[args.index("--train.max_epochs") + 1]` is the number of epochs."""
     out = tmp_path_factory.mktemp("digit_model")
-    return ["train", "--out", str(out),
+    args = ["train", "--out", str(out),
             "--data.train", str(digit_manifests / "train.jsonl"), "--data.dev", str(digit_manifests / "dev.jsonl"),
             "--features.sample_rate", "8000", "--features.kind", "mfcc", "--features.n_mfcc", "13",
             "--features.n_fft", "256", "--features.n_mels", "40", "--features.normalize", "utterance",
             "--tokenizer.kind", "word", "--model.hidden", "128", "--model.layers", "2", "--model.dropout", "0.1",
             "--specaugment.time_masks", "0", "--specaugment.freq_masks", "0",
             "--train.max_epochs", "20", "--train.lr", "0.003", "--train.warmup_steps", "50"]
+    if fsdd_corpus.sample:
+        # 320 training takes fill 5 batches of 64 an epoch, against the full corpus's 27 (540 updates in 20
+        # epochs, 98.5% of the test takes right); batches of 16 for 30 epochs are 600 updates: 95% (20: 93%).
+        args = _with_overrides(args, out, {"--data.max_batch_size": "16", "--train.max_epochs": "30"})
+    return args
 
 
 @pytest.fixture(scope="session")
@@ -79,22 +114,32 @@ def _with_overrides(args: list[str], out: Path, overrides: dict[str, str]) -> li
 
 
 @pytest.fixture(scope="session")
-def digit_joint_model(digit_training_args: list[str], tmp_path_factory) -> Path:
+def digit_joint_model(digit_training_args: list[str], fsdd_corpus: Corpus, tmp_path_factory) -> Path:
     """A small joint CTC/attention digit model over characters, trained once per session through `asr train`
     on the digit features of `digit_training_args` (1-2 minutes on 2 cores; ~8.5% WER on the test takes)."""
     from asr.cli.main import main
 
     out = tmp_path_factory.mktemp("digit_joint_model")
+    # the full corpus's 6 epochs are 160 updates; on the sample, 12 epochs of batches of 16 are 240: 8.5% WER
+    epochs = "12" if fsdd_corpus.sample else "6"
     args = _with_overrides(digit_training_args, out, {
         "--tokenizer.kind": "char", "--model.kind": "joint", "--model.hidden": "96", "--model.layers": "2",
         "--model.dropout": "0.1", "--model.decoder_hidden": "96", "--model.attention_dim": "64",
-        "--model.embed_dim": "32", "--train.max_epochs": "6", "--train.lr": "0.003", "--train.warmup_steps": "50"})
+        "--model.embed_dim": "32", "--train.max_epochs": epochs, "--train.lr": "0.003", "--train.warmup_steps": "50"})
     assert main(args) == 0
     return out / "model.pt"
 
 
 @pytest.fixture(scope="session")
-def digit_lm(digit_joint_model: Path, digit_manifests: Path, tmp_path_factory) -> Path:
+def digit_lm_batching(fsdd_corpus: Corpus) -> list[str]:
+    """`asr lm train` options for a language model of the digit training transcripts. The full corpus's 1596
+    sentences (less the held-out 5%) make 25 batches of 64 an epoch; the sample's 304 make 5, and ten epochs of
+    them leave the character LM of `digit_lm` at perplexity 9.7: batches of 16 (19 an epoch) reach 1.6."""
+    return ["--lm.batch_size", "16"] if fsdd_corpus.sample else []
+
+
+@pytest.fixture(scope="session")
+def digit_lm(digit_joint_model: Path, digit_manifests: Path, digit_lm_batching: list[str], tmp_path_factory) -> Path:
     """A small character LSTM LM over the digit training transcripts, on `digit_joint_model`'s tokens (`asr lm train`,
     a few seconds). At lr 0.01 ten epochs reach a held-out perplexity of ~1.6 per token (5 epochs at 0.002: ~5.9)."""
     from asr.cli.main import main
@@ -102,7 +147,7 @@ def digit_lm(digit_joint_model: Path, digit_manifests: Path, tmp_path_factory) -
     out = tmp_path_factory.mktemp("digit_lm") / "lm.pt"
     assert main(["lm", "train", str(digit_manifests / "train.jsonl"), "--out", str(out),
                  "--tokenizer", str(digit_joint_model), "--lm.hidden", "64", "--lm.layers", "1",
-                 "--lm.embed_dim", "32", "--lm.max_epochs", "10", "--lm.lr", "0.01"]) == 0
+                 "--lm.embed_dim", "32", "--lm.max_epochs", "10", "--lm.lr", "0.01", *digit_lm_batching]) == 0
     return out
 
 

@@ -1,4 +1,5 @@
-"""Real corpora from ../shared/data for the data tests, and a tiny LibriSpeech archive."""
+"""A tiny LibriSpeech archive made from the real corpus of the root conftest (../shared/data, or the sample in
+tests/assets), for the data tests."""
 
 from __future__ import annotations
 

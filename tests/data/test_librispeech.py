@@ -19,13 +19,15 @@ def _transcripts(subset: Path) -> dict[str, str]:
     return {utt_id: text for utt_id, text in lines}
 
 
-def test_prepares_every_utterance_of_the_real_subset(librispeech_subset: Path,
-                                                     tmp_path: Path) -> None:
+def test_prepares_every_utterance_of_the_real_subset(librispeech_corpus, tmp_path: Path) -> None:
+    librispeech_subset = librispeech_corpus.path
     # The parent of LibriSpeech/, as OpenSLR's archives extract.
     reports = prepare_librispeech(librispeech_subset.parents[1], tmp_path)
     assert list(reports) == ["dev-clean-2"]
     report = reports["dev-clean-2"]
-    assert (report.written, report.speakers, report.problems) == (132, 18, 0)
+    # 132 utterances of 18 speakers, or the sample's 16 of 6
+    expected = (librispeech_corpus.utterances, librispeech_corpus.speakers, 0)
+    assert (report.written, report.speakers, report.problems) == expected
     utterances = read_manifest(tmp_path / "dev-clean-2.jsonl")
     assert [u.id for u in utterances] == sorted(u.id for u in utterances)
     texts = _transcripts(librispeech_subset)

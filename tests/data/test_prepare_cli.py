@@ -17,12 +17,13 @@ def only_prepare(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli, "SUBCOMMANDS", {"prepare": cli.SUBCOMMANDS["prepare"]})
 
 
-def test_librispeech(librispeech_subset: Path, tmp_path: Path, capsys) -> None:
-    code = cli.main(["prepare", "librispeech", str(librispeech_subset.parents[1]),
+def test_librispeech(librispeech_corpus, tmp_path: Path, capsys) -> None:
+    code = cli.main(["prepare", "librispeech", str(librispeech_corpus.path.parents[1]),
                      "--out", str(tmp_path)])
     assert code == 0
-    assert len(read_manifest(tmp_path / "dev-clean-2.jsonl")) == 132
-    assert "dev-clean-2: wrote 132 utterances" in capsys.readouterr().out
+    count = librispeech_corpus.utterances  # 132, or the sample's 16
+    assert len(read_manifest(tmp_path / "dev-clean-2.jsonl")) == count
+    assert f"dev-clean-2: wrote {count} utterances" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("make_root", [lambda tmp: tmp / "missing",
@@ -44,13 +45,14 @@ def test_librispeech_download(librispeech_archive: tuple[str, int], tmp_path: Pa
     assert len(read_manifest(tmp_path / "out" / "dev-clean-2.jsonl")) == count
 
 
-def test_fsdd_recipe_splits(fsdd_recordings: Path, tmp_path: Path, capsys) -> None:
-    code = cli.main(["prepare", "fsdd", str(fsdd_recordings), "--out", str(tmp_path),
+def test_fsdd_recipe_splits(fsdd_corpus, tmp_path: Path, capsys) -> None:
+    code = cli.main(["prepare", "fsdd", str(fsdd_corpus.path), "--out", str(tmp_path),
                      "--test-speakers", "theo", "--test-takes", "0-4", "--dev-takes", "5-9"])
     assert code == 0
     sizes = {path.stem: len(read_manifest(path)) for path in tmp_path.glob("*.jsonl")}
-    assert sizes == {"all": 2000, "train": 1200, "dev": 150, "test_takes": 150,
-                     "test_speaker": 500}
+    takes = fsdd_corpus.takes  # of each digit by each speaker: 50 (2000 recordings), or the sample's 15
+    assert sizes == {"all": 40 * takes, "train": 3 * 10 * (takes - 10), "dev": 150, "test_takes": 150,
+                     "test_speaker": 10 * takes}
     assert capsys.readouterr().out.count("wrote") == 5
 
 

@@ -1,6 +1,6 @@
-"""Real audio for the feature tests, read with soundfile from ``../shared/data``.
-
-Tests that need it are skipped, with the reason, when the shared data is absent.
+"""Real audio for the feature tests, read with soundfile from ``../shared/data``, or from the sample of
+the same corpora in ``tests/assets`` when that is absent (the root conftest's ``librispeech_subset``
+and ``fsdd_recordings``).
 """
 
 from __future__ import annotations
@@ -12,10 +12,6 @@ import numpy as np
 import pytest
 import soundfile as sf
 import torch
-
-DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-LIBRISPEECH_DIR = DATA_DIR / "librispeech" / "LibriSpeech" / "dev-clean-2"
-FSDD_DIR = DATA_DIR / "fsdd" / "recordings"
 
 
 def _read(paths: list[Path], sample_rate: int) -> list[np.ndarray]:
@@ -29,27 +25,21 @@ def _read(paths: list[Path], sample_rate: int) -> list[np.ndarray]:
 
 
 @pytest.fixture(scope="session")
-def librispeech_waves() -> list[np.ndarray]:
-    """Four 16 kHz dev-clean-2 utterances from four speakers (4.7 s to 12.9 s)."""
-    if not LIBRISPEECH_DIR.is_dir():
-        pytest.skip(f"LibriSpeech dev-clean-2 not found at {LIBRISPEECH_DIR}")
-    paths = sorted(LIBRISPEECH_DIR.rglob("*.flac"))
-    if len(paths) < 4:
-        pytest.skip(f"fewer than 4 .flac files under {LIBRISPEECH_DIR}")
+def librispeech_waves(librispeech_subset: Path) -> list[np.ndarray]:
+    """Four 16 kHz dev-clean-2 utterances from four speakers (4.7 s to 12.9 s; the sample's: 2.3 s to 2.6 s)."""
+    paths = sorted(librispeech_subset.rglob("*.flac"))
+    assert len(paths) >= 4, f"fewer than 4 .flac files under {librispeech_subset}"
     step = len(paths) // 4  # spread over speakers, deterministically
     return _read(paths[::step][:4], 16000)
 
 
 @pytest.fixture(scope="session")
-def fsdd_waves() -> list[np.ndarray]:
+def fsdd_waves(fsdd_recordings: Path) -> list[np.ndarray]:
     """Four 8 kHz spoken digits, the first recording of each of four speakers."""
-    if not FSDD_DIR.is_dir():
-        pytest.skip(f"FSDD recordings not found at {FSDD_DIR}")
     first_by_speaker: dict[str, Path] = {}
-    for path in sorted(FSDD_DIR.glob("*.wav")):  # names are DIGIT_SPEAKER_INDEX.wav
+    for path in sorted(fsdd_recordings.glob("*.wav")):  # names are DIGIT_SPEAKER_INDEX.wav
         first_by_speaker.setdefault(path.stem.split("_")[1], path)
-    if len(first_by_speaker) < 4:
-        pytest.skip(f"fewer than 4 speakers under {FSDD_DIR}")
+    assert len(first_by_speaker) >= 4, f"fewer than 4 speakers under {fsdd_recordings}"
     return _read([first_by_speaker[name] for name in sorted(first_by_speaker)[:4]], 8000)
 
 

@@ -67,13 +67,14 @@ def test_tokenizer_option_wins_over_the_config_and_lm_overrides_are_honoured(dig
 
 
 def test_lm_from_plain_text_builds_its_own_tokens_and_is_refused_by_a_model_with_others(
-        digit_joint_model: Path, digit_manifests: Path, tmp_path, capsys):
+        digit_joint_model: Path, digit_manifests: Path, digit_lm_batching: list[str], tmp_path, capsys):
     texts = [json.loads(line)["text"] for line in (digit_manifests / "train.jsonl").read_text().splitlines()]
     corpus = tmp_path / "digits.txt"
     # Case and punctuation are normalised away, blank lines skipped.
     corpus.write_text("".join(f"{t.capitalize()}.\n\n" if i % 2 else f"{t}\n" for i, t in enumerate(texts)))
     out = tmp_path / "word_lm.pt"
-    assert main(["lm", "train", str(corpus), "--out", str(out), "--tokenizer.kind", "word", *SMALL]) == 0
+    assert main(["lm", "train", str(corpus), "--out", str(out), "--tokenizer.kind", "word", *SMALL,
+                 *digit_lm_batching]) == 0
     lm = load_model_file(out)
     assert lm.kind == "lstm_lm" and lm.tokenizer.kind == "word"
     assert set(lm.tokenizer.symbols) == set(texts) | {"<blank>", "<unk>", "<sos/eos>"}

@@ -29,12 +29,13 @@ KINDS = {  # model kind -> its own arguments; LAS reached dev CER 0 at epoch 40 
 
 
 @pytest.fixture(scope="module")
-def sixteen(librispeech_subset: Path, tmp_path_factory) -> str:
+def sixteen(librispeech_corpus, tmp_path_factory) -> str:
     out = tmp_path_factory.mktemp("sixteen")
-    reports = prepare_librispeech(librispeech_subset.parent, out / "manifests")
+    reports = prepare_librispeech(librispeech_corpus.path.parent, out / "manifests")
     utterances = read_manifest(out / "manifests" / "dev-clean-2.jsonl")
-    assert reports["dev-clean-2"].written == len(utterances) == 132
-    # the 16 shortest (1.5-2.8 s, 39 s in all) keep this test to about a minute on 2 cores
+    assert reports["dev-clean-2"].written == len(utterances) == librispeech_corpus.utterances
+    # the 16 shortest (1.5-2.8 s, 39 s in all; the in-repository sample is those 16) keep this test to
+    # about a minute on 2 cores
     write_manifest(out / "sixteen.jsonl", sorted(utterances, key=lambda u: u.duration)[:16])
     return str(out / "sixteen.jsonl")
 
