@@ -1,5 +1,5 @@
 """The Python API on real speech: the small digit model and FSDD recordings of tests/assets/v1_model
-alone, and (with ../shared/data) the session's digit model on held-out takes joined into long recordings."""
+alone, and the session's digit model (tests/conftest.py) on held-out takes joined into long recordings."""
 
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ def test_arrays_at_any_rate_and_lists_give_what_files_give(model, words):
 
 
 def test_a_long_recording_is_cut_at_its_pauses_and_its_words_fall_in_their_recordings(digit_model, fsdd_recordings,
-                                                                                      tmp_path):
+                                                                                      fsdd_corpus, tmp_path):
     wave, spans = _joined(fsdd_recordings, PAUSE_S)
     path = tmp_path / "digits.flac"
     sf.write(path, wave.numpy(), RATE)
@@ -107,8 +107,9 @@ def test_a_long_recording_is_cut_at_its_pauses_and_its_words_fall_in_their_recor
         [c.wave for c in chunker.finish()]
     assert [r.text for r in model.transcribe(pieces)] == result.text.split()
     # This model learnt whole FSDD files; it hears 7 of the 10 cut pieces as it hears the files (10 of 10).
+    # Learnt from the in-repository sample (320 takes, not 1680) it hears 4 of them so (9 of 10 files right).
     files = model.transcribe([fsdd_recordings / f"{d}_{s}_{t}.wav" for d, (s, t) in enumerate(TAKES)])
-    assert sum(w.word == r.text for w, r in zip(result.words, files)) >= 6
+    assert sum(w.word == r.text for w, r in zip(result.words, files)) >= (3 if fsdd_corpus.sample else 6)
 
 
 def _untrained(kind: str) -> Recognizer:
