@@ -12,6 +12,8 @@ def error_rates(references: list[str], hypotheses: list[str]) -> dict[str, float
 
     >>> error_rates(["the cat sat"], ["the bat sat"])["wer"]
     0.3333333333333333
+    >>> error_rates(["The cat, sat.", "a dog"], ["the bat sat", "A DOG"])  # 1 of 5 words, 1 of 16 characters
+    {'wer': 0.2, 'cer': 0.0625}
     """
     if len(references) != len(hypotheses):
         raise ValueError("references and hypotheses differ in number")

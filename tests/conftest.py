@@ -41,6 +41,15 @@ FSDD = _shared_or_sample(
     Corpus(SAMPLE_DATA / "fsdd" / "recordings", utterances=600, speakers=4, takes=15, sample=True))
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Leave out the scripts that tests run in subprocesses (training/kill_during_save.py, ...): with
+    --doctest-modules every .py file would be imported, and they read their settings at import."""
+    name = collection_path.name
+    if collection_path.suffix == ".py" and not (name.startswith("test_") or name in ("conftest.py", "__init__.py")):
+        return True
+    return None
+
+
 @pytest.fixture(scope="session")
 def librispeech_corpus() -> Corpus:
     """Mini LibriSpeech dev-clean-2: all 132 utterances (18 speakers) from ../shared, else the 16 shortest."""

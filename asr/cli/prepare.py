@@ -108,7 +108,11 @@ def _names(text: str) -> tuple[str, ...]:
 
 
 def _takes(text: str) -> tuple[int, ...]:
-    """'0-4,10' -> (0, 1, 2, 3, 4, 10); 'none' -> ()."""
+    """The takes of ``--test-takes`` and ``--dev-takes``: ranges and single takes, or none.
+
+    >>> _takes("0-4,10"), _takes("none")
+    ((0, 1, 2, 3, 4, 10), ())
+    """
     if text.strip().lower() in ("", "none"):
         return ()
     takes: set[int] = set()

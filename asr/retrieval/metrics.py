@@ -24,6 +24,11 @@ def cosine_similarity(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
     """Cosine similarity of every row of a (Na, D) with every row of b (Nb, D; None = a): (Na, Nb), float64.
 
     A zero row has similarity 0 with everything instead of a division by zero.
+
+    >>> cosine_similarity(np.array([[3.0, 4.0], [0.0, 2.0], [0.0, 0.0]]))
+    array([[1. , 0.8, 0. ],
+           [0.8, 1. , 0. ],
+           [0. , 0. , 0. ]])
     """
     a = _unit_rows(a)
     return a @ (a if b is None else _unit_rows(b)).T

@@ -30,7 +30,17 @@ PAD_ID = -1  # target padding: never a token id, ignored by the CTC and cross-en
 
 @dataclass(frozen=True)
 class Tokenizer:
-    """A symbol table. ``kind`` is "char" (one token per character, SPACE between words) or "word"."""
+    """A symbol table. ``kind`` is "char" (one token per character, SPACE between words) or "word".
+
+    >>> chars = Tokenizer("char", ("<blank>", "|", "a", "c", "t", "<unk>", "<sos/eos>"))
+    >>> chars.encode("A cat!"), chars.encode("tax")  # normalised first; x is not in the table
+    ([2, 1, 3, 2, 4], [4, 2, 5])
+    >>> chars.decode([3, 2, 4, 1, 1, 2, 6])  # separators in a row make one space; the sentence symbol goes
+    'cat a'
+    >>> words = Tokenizer("word", ("<blank>", "one", "two", "<sos/eos>"))
+    >>> words.encode("One, two... three")  # without <unk> in the table, unknown words are dropped
+    [1, 2]
+    """
 
     kind: str
     symbols: tuple[str, ...]
