@@ -14,7 +14,8 @@
       the held-out speakers, and dev.jsonl with held-out takes for validation, when asked.
 
 Transcripts without audio, audio without a transcript and unreadable files are counted and
-shown with examples; they are left out, and the command still succeeds.
+shown with examples; they are left out, the manifests are written with the rest, and the exit
+status is 1 so that a script notices.
 """
 
 from __future__ import annotations

@@ -187,7 +187,7 @@ def _coerce(value: Any, default: Any, where: str, annotation: str = "") -> Any:
             return None
         default = _STAND_INS.get(annotation.split("|")[0].strip(), value)
     if value is None:
-        raise UserError(f"{where} needs a value (a {type(default).__name__}), not null")
+        raise UserError(f"{where} needs a value ({_kind(default)}), not null")
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise UserError(f"{where} must be true or false, not {value!r}")
@@ -195,10 +195,16 @@ def _coerce(value: Any, default: Any, where: str, annotation: str = "") -> Any:
     if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if not isinstance(value, type(default)):
-        raise UserError(f"{where} must be a {type(default).__name__}, not {value!r}")
+        raise UserError(f"{where} must be {_kind(default)}, not {value!r}")
     if annotation == "list[float]":
         return [_coerce(item, 0.0, f"{where}[{i}]") for i, item in enumerate(value)]
     return value
+
+
+def _kind(default: Any) -> str:
+    """How a message names the type a setting needs: 'an integer', not 'a int'."""
+    names = {int: "an integer", float: "a number", str: "a string", list: "a list", dict: "a mapping"}
+    return names.get(type(default), f"a {type(default).__name__}")
 
 
 def parse_overrides(args: list[str]) -> dict[str, Any]:

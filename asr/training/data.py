@@ -61,10 +61,16 @@ class FilterCounts:
     too_long: int = 0  # audio longer than data.max_duration
     label_too_long: int = 0  # more tokens than encoder output frames: CTC cannot align them
     empty_label: int = 0
+    unwritable: int = 0  # kept, but with characters or words the tokenizer reads as <unk> or drops
+    unwritable_example: str = ""
 
     def summary(self, name: str) -> str:
-        return (f"{name}: {self.kept} utterances kept; skipped {self.too_long} longer than the duration limit, "
+        line = (f"{name}: {self.kept} utterances kept; skipped {self.too_long} longer than the duration limit, "
                 f"{self.label_too_long} with more tokens than output frames, {self.empty_label} with no tokens")
+        if self.unwritable:
+            line += (f"; {self.unwritable} kept with characters or words the tokenizer cannot write, read as <unk> "
+                     f"or dropped (e.g. {self.unwritable_example})")
+        return line
 
 
 def make_examples(utterances: Sequence[Utterance], tokenizer: AnyTokenizer, output_frames=None, *,
@@ -87,7 +93,17 @@ def make_examples(utterances: Sequence[Utterance], tokenizer: AnyTokenizer, outp
         else:
             examples.append(Example(utt, tokens))
             counts.kept += 1
+            if _loses_text(utt.text, tokens, tokenizer):
+                counts.unwritable += 1
+                counts.unwritable_example = counts.unwritable_example or f"{utt.id}: {utt.text[:60]!r}"
     return examples, counts
+
+
+def _loses_text(text: str, tokens: list[int], tokenizer: AnyTokenizer) -> bool:
+    """Whether the tokens do not spell the transcript: a letter normalisation cannot keep (as in
+    '中'; accents are kept as their base letter), or a character or word outside the vocabulary."""
+    dropped_letter = any(c.isalnum() and not normalize_text(c) for c in text)
+    return dropped_letter or tokenizer.decode(tokens) != normalize_text(text)
 
 
 def change_speed(wave: torch.Tensor, factor: float, sample_rate: int) -> torch.Tensor:

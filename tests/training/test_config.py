@@ -19,7 +19,7 @@ def test_int_where_float_expected_is_accepted():
 
 @pytest.mark.parametrize("args, message", [
     (["--model.hiden", "3"], "unknown setting model.hiden"),
-    (["--model.hidden", "big"], "model.hidden must be a int"),
+    (["--model.hidden", "big"], "model.hidden must be an integer"),
     (["--model.bidirectional", "3"], "must be true or false"),
     (["--model.hidden"], "needs a value"),
     (["hidden", "3"], "expected --section.key VALUE"),

@@ -41,6 +41,21 @@ def test_make_examples_counts_what_ctc_cannot_learn():
     assert "1 with more tokens than output frames" in counts.summary("train")
 
 
+@pytest.mark.parametrize("kind", ["char", "word", "bpe", "unigram"])
+def test_make_examples_counts_transcripts_the_tokenizer_cannot_write(kind):
+    sentences = ["the cat sat on the mat", "a dog ran to the cat", "Don't stop, Café!"] * 20
+    tok = build_tokenizer(kind, sentences, vocab_size=30)
+    known = [Utterance(f"k{i}", "/k.wav", 2.0, text, "s") for i, text in enumerate(sentences[:3])]
+    _, counts = make_examples(known, tok)
+    assert counts.unwritable == 0 and "cannot write" not in counts.summary("train")  # no false alarm
+    lost = [Utterance("cjk", "/c.wav", 2.0, "the cat 中文", "s"), Utterance("ok", "/o.wav", 2.0, "the mat", "s")]
+    if kind == "word":
+        lost.append(Utterance("zebra", "/z.wav", 2.0, "the zebra", "s"))  # a word outside the table: <unk>
+    _, counts = make_examples(lost, tok)
+    assert counts.kept == len(lost) and counts.unwritable == len(lost) - 1
+    assert "cjk: 'the cat 中文'" in counts.summary("train")
+
+
 def test_speed_perturbation_and_noise_on_real_audio(fsdd_recordings):
     wave = load_audio(fsdd_recordings / "4_theo_7.wav", 8000)
     faster = change_speed(wave, 1.1, 8000)
