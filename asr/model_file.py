@@ -78,6 +78,9 @@ def load_model_file(path: str | Path, device: str | torch.device = "cpu") -> Loa
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # a truncated, foreign or tampered file: one line, not a traceback
         raise UserError(f"{path}: not a readable model file ({type(err).__name__})") from None
+    if isinstance(payload, dict) and "pytorch-lightning_version" in payload:
+        raise UserError(f"{path}: a training checkpoint, not a model file (the run's model file is model.pt "
+                        "in its output folder; `asr train` with the same --out continues from its checkpoints)")
     if not isinstance(payload, dict) or payload.get("format") not in (FORMAT, FORMAT_V1):
         raise UserError(f"{path}: not an asr model file (expected format {FORMAT})")
     kind = payload.get("kind", "ctc")

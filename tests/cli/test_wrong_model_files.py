@@ -30,10 +30,13 @@ def files(tmp_path_factory) -> dict[str, Path]:
     save_model_file(root / "sa.pt", SeqAutoencoder(SeqAutoencoderConfig(encoder, vector_dim=8, decoder_hidden=8)),
                     features, None)
     (root / "text.pt").write_text("not a model\n")
+    (root / "cut.pt").write_bytes((root / "ctc.pt").read_bytes()[:1000])  # a copy cut short
+    torch.save({"pytorch-lightning_version": "2.6.1", "state_dict": {}, "epoch": 3}, root / "best.ckpt")
     sf.write(root / "a.wav", torch.randn(16000).numpy() * 0.1, 16000)
     (root / "m.jsonl").write_text(json.dumps({"id": "a", "audio": str(root / "a.wav"), "start": 0.1, "end": 0.6,
                                               "word": "hello", "speaker": "s"}) + "\n")
-    return {"ctc": root / "ctc.pt", "sa": root / "sa.pt", "text": root / "text.pt", "manifest": root / "m.jsonl",
+    return {"ctc": root / "ctc.pt", "sa": root / "sa.pt", "text": root / "text.pt",
+            "cut": root / "cut.pt", "ckpt": root / "best.ckpt", "manifest": root / "m.jsonl",
             "wav": root / "a.wav", "out": root / "out"}
 
 
@@ -46,6 +49,9 @@ def files(tmp_path_factory) -> dict[str, Path]:
     (["transcribe", "--model", "{model}", "{wav}"], "text", "not a readable model file"),
     (["embed", "--model", "{model}", "--manifest", "{manifest}", "--out", "{out}/v"], "text",
      "not a readable model file"),
+    (["transcribe", "--model", "{model}", "{wav}"], "cut", "not a readable model file"),
+    (["evaluate", "--model", "{model}", "{manifest}", "--out", "{out}/h.jsonl"], "ckpt",
+     "a training checkpoint, not a model file"),
     (["train", "--out", "{out}/cae", "--data.train", "{manifest}", "--data.dev", "{manifest}", "--model.kind", "cae",
       "--model.init_from", "{model}"], "ctc", "ctc model"),
 ], ids=lambda v: v if isinstance(v, str) else " ".join(v[:1]))
