@@ -21,10 +21,12 @@ from asr.errors import UserError
 
 # Suffixes the corpus readers treat as audio; libsndfile decodes all of them.
 AUDIO_EXTENSIONS = (".flac", ".wav", ".ogg")
+READ_FRAMES = 1 << 20  # frames decoded at a time
+NONFINITE = "NaN or infinite samples (a damaged float recording)"
 
 
 class AudioInfo(NamedTuple):
-    """What a file's header says, without decoding the samples."""
+    """What a file holds: as its header says (`audio_info`), or as decoding it finds (`verify_audio`)."""
 
     duration: float  # seconds
     sample_rate: int  # Hz
@@ -50,6 +52,32 @@ def audio_info(path: str | Path) -> AudioInfo:
         raise UserError(f"{path}: empty audio (0 samples)")
     return AudioInfo(info.frames / info.samplerate, int(info.samplerate), int(info.frames),
                      int(info.channels))
+
+
+def verify_audio(path: str | Path) -> AudioInfo:
+    """Decode every sample of a file, a block at a time, and return what it really holds.
+
+    Finds what a header cannot show: a body cut short or damaged (a FLAC that loses sync), NaN or
+    infinite samples. The duration counts the samples decoded. About 5000x real time on one core
+    for FLAC.
+
+    Raises:
+        UserError: as `load_audio`, for the whole file.
+    """
+    path = _check_file(path)
+    frames = 0
+    try:
+        with soundfile.SoundFile(str(path)) as f:
+            rate, channels = int(f.samplerate), int(f.channels)
+            while len(block := f.read(READ_FRAMES, dtype="float32", always_2d=True)):
+                if not np.isfinite(block).all():
+                    raise UserError(f"{path}: {NONFINITE}")
+                frames += len(block)
+    except (soundfile.SoundFileError, RuntimeError, OSError) as err:
+        raise _read_error(path, err) from None
+    if frames == 0:
+        raise UserError(f"{path}: empty audio (0 samples)")
+    return AudioInfo(frames / rate, rate, frames, channels)
 
 
 def load_audio(path: str | Path, sample_rate: int = 16000, start: float = 0.0,
@@ -90,9 +118,6 @@ def load_audio(path: str | Path, sample_rate: int = 16000, start: float = 0.0,
     return _checked_waveform(mono, path)
 
 
-READ_FRAMES = 1 << 20  # frames decoded at a time
-
-
 def _read_mono(f: soundfile.SoundFile, frames: int) -> np.ndarray:
     """Up to `frames` frames from the file's position, channels averaged, decoded a block at a time:
     memory follows what the file holds, not what a damaged header claims (4 billion frames, 32 GB)."""
@@ -112,7 +137,7 @@ def _checked_waveform(mono: np.ndarray, path: Path) -> torch.Tensor:
     if len(mono) == 0:  # a handful of samples at a high rate resample to none at a low one
         raise UserError(f"{path}: too short ({len(mono)} samples at the model's rate)")
     if not np.isfinite(mono).all():  # float files can hold NaN or inf; one would poison a whole batch
-        raise UserError(f"{path}: NaN or infinite samples (a damaged float recording)")
+        raise UserError(f"{path}: {NONFINITE}")
     return torch.from_numpy(np.ascontiguousarray(mono, dtype=np.float32))
 
 

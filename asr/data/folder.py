@@ -14,8 +14,10 @@ from asr.data.manifest import PrepareReport, Utterance, write_manifest
 from asr.errors import UserError
 
 
-def prepare_folder(folder: Path, out_path: Path) -> PrepareReport:
+def prepare_folder(folder: Path, out_path: Path, decode_audio: bool = True) -> PrepareReport:
     """Pair audio files with same-named .txt transcripts under ``folder``; write one manifest.
+
+    decode_audio: decode every file to leave out damaged ones (False: read headers only).
 
     Raises:
         UserError: ``folder`` is not a folder.
@@ -23,7 +25,7 @@ def prepare_folder(folder: Path, out_path: Path) -> PrepareReport:
     folder = Path(folder)
     if not folder.is_dir():
         raise UserError(f"{folder}: no such folder")
-    report = PrepareReport(name=folder.name)
+    report = PrepareReport(name=folder.name, decode_audio=decode_audio)
     audio, texts = _find_files(folder, report)
     utterances: dict[str, Utterance] = {}
     for stem, path in sorted(audio.items()):

@@ -21,7 +21,7 @@ DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "e
 _NAME = re.compile(r"(?P<digit>\d)_(?P<speaker>.+)_(?P<take>\d+)")
 
 
-def read_fsdd(folder: Path) -> tuple[list[Utterance], PrepareReport]:
+def read_fsdd(folder: Path, decode_audio: bool = True) -> tuple[list[Utterance], PrepareReport]:
     """Every recording of an FSDD folder (the ``recordings`` folder itself, or its parent).
 
     Returns:
@@ -29,7 +29,7 @@ def read_fsdd(folder: Path) -> tuple[list[Utterance], PrepareReport]:
         skipped: names that do not follow the pattern, and unreadable audio.
     """
     recordings = _recordings_folder(Path(folder))
-    report = PrepareReport(name="fsdd")
+    report = PrepareReport(name="fsdd", decode_audio=decode_audio)
     utterances = []
     for path in sorted(recordings.iterdir()):
         if path.suffix.lower() != ".wav" or path.name.startswith("."):
@@ -56,9 +56,9 @@ def _recordings_folder(folder: Path) -> Path:
     return folder
 
 
-def prepare_fsdd(folder: Path, out_path: Path) -> PrepareReport:
+def prepare_fsdd(folder: Path, out_path: Path, decode_audio: bool = True) -> PrepareReport:
     """Write one manifest with every recording of an FSDD folder."""
-    utterances, report = read_fsdd(folder)
+    utterances, report = read_fsdd(folder, decode_audio)
     write_manifest(out_path, utterances)
     report.add_written(out_path, utterances)
     return report
@@ -129,14 +129,15 @@ def split_fsdd(utterances: Iterable[Utterance], split: FsddSplit) -> dict[str, l
     return splits
 
 
-def prepare_fsdd_splits(folder: Path, out_dir: Path, split: FsddSplit) -> dict[str, PrepareReport]:
+def prepare_fsdd_splits(folder: Path, out_dir: Path, split: FsddSplit,
+                        decode_audio: bool = True) -> dict[str, PrepareReport]:
     """Write ``out_dir/all.jsonl`` and one ``out_dir/SPLIT.jsonl`` per split of :func:`split_fsdd`.
 
     Returns:
         "all" (with the skipped files) and each split name -> its report.
     """
     out_dir = Path(out_dir)
-    utterances, report = read_fsdd(folder)
+    utterances, report = read_fsdd(folder, decode_audio)
     reports = {"all": report}
     parts = split_fsdd(utterances, split)  # before writing, so a bad split writes nothing
     write_manifest(out_dir / "all.jsonl", utterances)

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from asr.data.audio import audio_info
+from asr.data.audio import audio_info, verify_audio
 from asr.errors import UserError
 
 FIELDS = ("id", "audio", "duration", "text", "speaker")
@@ -206,20 +206,24 @@ class PrepareReport:
     bad_name: int = 0  # files whose name does not follow the corpus's pattern
     duplicate: int = 0  # a second utterance with an id already used
     examples: dict[str, list[str]] = field(default_factory=dict)
+    unreadable_files: list[str] = field(default_factory=list)  # every unreadable file, with why
+    decode_audio: bool = True  # decode every file to find damaged bodies; False reads headers only
 
     def add_problem(self, kind: str, example: str) -> None:
         """Count one problem of ``kind`` (a key of PROBLEMS); keep the first few as examples."""
         if kind not in PROBLEMS:
             raise ValueError(f"unknown problem kind {kind!r}")
         setattr(self, kind, getattr(self, kind) + 1)
+        if kind == "unreadable":
+            self.unreadable_files.append(example)
         kept = self.examples.setdefault(kind, [])
         if len(kept) < MAX_EXAMPLES:
             kept.append(example)
 
     def duration_or_problem(self, path: Path) -> float | None:
-        """The audio's duration from its header, or None after counting it as unreadable."""
+        """The audio's duration (decoded, or from its header), or None after counting it as unreadable."""
         try:
-            return audio_info(path).duration
+            return (verify_audio(path) if self.decode_audio else audio_info(path)).duration
         except UserError as err:
             self.add_problem("unreadable", str(err))
             return None

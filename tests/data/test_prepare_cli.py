@@ -71,3 +71,31 @@ def test_folder(fsdd_recordings: Path, tmp_path: Path, capsys) -> None:
     assert cli.main(["prepare", "folder", str(tmp_path), "--out", str(tmp_path / "m.jsonl")]) == 1
     assert [u.text for u in read_manifest(tmp_path / "m.jsonl")] == ["six"]
     assert "1 transcript with no audio" in capsys.readouterr().out
+
+
+def test_folder_decodes_every_file_and_names_each_damaged_one(fsdd_recordings: Path, tmp_path: Path, capsys) -> None:
+    import numpy as np
+    import soundfile as sf
+
+    wave, rate = sf.read(fsdd_recordings / "6_jackson_1.wav", dtype="float32")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    sf.write(corpus / "good.wav", wave, rate)
+    sf.write(corpus / "cut.flac", np.tile(wave, 8), rate)  # a FLAC whose body is cut short
+    data = (corpus / "cut.flac").read_bytes()
+    (corpus / "cut.flac").write_bytes(data[: len(data) * 2 // 3])
+    nan = wave.copy()
+    nan[100] = np.nan
+    sf.write(corpus / "nan.wav", nan, rate, subtype="FLOAT")
+    for stem in ("good", "cut", "nan"):
+        (corpus / f"{stem}.txt").write_text("six")
+
+    assert cli.main(["prepare", "folder", str(corpus), "--out", str(tmp_path / "m.jsonl")]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and all(line.startswith("asr: error: ") for line in err), err
+    assert "cut.flac: cannot read audio" in err[0] and "nan.wav: NaN or infinite samples" in err[1]
+    assert [u.id for u in read_manifest(tmp_path / "m.jsonl")] == ["good"]
+
+    # headers only: fast, and blind to both
+    assert cli.main(["prepare", "folder", str(corpus), "--out", str(tmp_path / "h.jsonl"), "--headers-only"]) == 0
+    assert [u.id for u in read_manifest(tmp_path / "h.jsonl")] == ["cut", "good", "nan"]
