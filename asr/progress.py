@@ -4,6 +4,7 @@ updates nobody reads."""
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable
 from typing import IO, Any
@@ -11,18 +12,21 @@ from typing import IO, Any
 from tqdm import tqdm
 
 LINE_SECONDS = 15.0  # how often a log gets a progress line
+_CURSOR_MOVES = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # how tqdm steps between nested bars on a terminal
 
 
 class _Lines:
-    """A stream for tqdm that turns each redraw into one whole line."""
+    """A stream for tqdm that turns each redraw into one whole line, once."""
 
     def __init__(self, stream: IO[str]):
         self.stream = stream
+        self.last = ""
 
     def write(self, text: str) -> None:
-        line = text.replace("\r", "").strip()
-        if line:
+        line = _CURSOR_MOVES.sub("", text.replace("\r", "")).strip()
+        if line and line != self.last:  # tqdm redraws a finished bar when it closes
             self.stream.write(line + "\n")
+            self.last = line
 
     def flush(self) -> None:
         self.stream.flush()

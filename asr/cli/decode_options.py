@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from asr.decoding.options import METHODS
+from asr.errors import UserError
 from asr.model_file import LoadedModel
 
 if TYPE_CHECKING:
@@ -25,6 +26,14 @@ def add_decode_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--length-bonus", type=float, help="score added per output token (e.g. 0.5 with an LM)")
     group.add_argument("--max-len-ratio", type=float, help="attention search: most tokens per encoder frame (1)")
     group.add_argument("--lexicon", metavar="PATH", help="CTC beam search: lexicon file (a word, then its tokens)")
+    group.add_argument("--max-chunk", type=float, default=30.0, metavar="S",
+                       help="cut longer recordings at pauses into pieces of at most S seconds, decoded in turn "
+                            "(default 30: an RNN trained on sentences loses its way over minutes; 0: decode whole)")
+
+
+def check_max_chunk(args: argparse.Namespace) -> None:
+    if args.max_chunk < 0:
+        raise UserError(f"--max-chunk must be at least 0, not {args.max_chunk}")
 
 
 def decoder_from_args(loaded: LoadedModel, args: argparse.Namespace) -> TokenDecoder:

@@ -25,7 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from asr.cli.decode_options import add_decode_arguments
+from asr.cli.decode_options import add_decode_arguments, check_max_chunk
 from asr.data.audio import AUDIO_EXTENSIONS
 from asr.errors import UserError
 from asr.subtitles import FORMATS
@@ -43,9 +43,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="the same as --format json")
     parser.add_argument("--output-dir", metavar="DIR", help="write DIR/NAME.FORMAT per input instead of printing")
     parser.add_argument("--recursive", action="store_true", help="take audio files from folders' subfolders too")
-    parser.add_argument("--max-chunk", type=float, default=30.0, metavar="S",
-                        help="cut longer recordings at pauses into pieces of at most S seconds (default 30; "
-                             "0: decode every file whole)")
     parser.add_argument("--token-timestamps", action="store_true",
                         help="JSON: add each token's times (characters, for character models)")
     parser.add_argument("--device", default="cpu", help="torch device, e.g. cuda (default: cpu)")
@@ -54,8 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     fmt = "json" if args.json else args.format or ("txt" if args.output_dir else None)
-    if args.max_chunk < 0:
-        raise UserError(f"--max-chunk must be at least 0, not {args.max_chunk}")
+    check_max_chunk(args)
     if args.inputs.count(STDIN) > 1:
         raise UserError("standard input (-) can be read only once")
     from asr.cli.decode_options import decoder_from_args  # torch and the model load only past argument checks

@@ -33,3 +33,38 @@ def test_a_manifest_of_nothing_readable_is_one_error(digit_model, tmp_path, caps
     assert capsys.readouterr().err.strip().splitlines()[-1] == \
         f"asr: error: no audio of {manifest} could be read (1 unreadable)"
     assert not Path(tmp_path / "h.jsonl").exists()
+
+
+def test_an_utterance_longer_than_max_chunk_is_scored_as_transcribe_reads_it(digit_model, fsdd_recordings, tmp_path,
+                                                                            capsys):
+    import numpy as np
+    import soundfile as sf
+
+    import asr
+
+    pause = np.zeros(4000, dtype=np.float32)  # 0.5 s at FSDD's 8 kHz
+    takes = [f"{digit}_{speaker}_{digit % 5}.wav" for digit, speaker in enumerate(["theo", "jackson", "nicolas",
+                                                                                  "yweweler"] * 3) if digit < 10]
+    wave = np.concatenate([np.concatenate([sf.read(fsdd_recordings / t, dtype="float32")[0], pause]) for t in takes])
+    long_file = tmp_path / "digits.flac"
+    sf.write(long_file, wave, 8000)
+    words = "zero one two three four five six seven eight nine"
+    rows = [{"id": "long", "audio": str(long_file), "duration": len(wave) / 8000, "text": words, "speaker": "x"},
+            {"id": "short", "audio": str(fsdd_recordings / takes[5]), "duration": 0.5, "text": "five", "speaker": "x"}]
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    model = asr.load_model(digit_model)
+    heard = {}
+    for max_chunk in (3.0, 0.0):  # cut at pauses into pieces of at most 3 s; whole
+        out = tmp_path / f"hyps{max_chunk}.jsonl"
+        assert main(["evaluate", "--model", str(digit_model), str(manifest), "--out", str(out),
+                     "--max-chunk", str(max_chunk)]) == 0
+        hyps = {row["id"]: row["hyp"] for row in map(json.loads, out.read_text().splitlines())}
+        assert hyps == {"long": model.transcribe(long_file, max_chunk=max_chunk).text,
+                        "short": model.transcribe(fsdd_recordings / takes[5]).text}
+        heard[max_chunk] = hyps["long"].split()
+    # a model of single words, read whole over 10 s, hears next to nothing; in pieces it hears most of them
+    assert len(heard[3.0]) >= 6 and len(heard[3.0]) > len(heard[0.0]), heard
+    capsys.readouterr()
+    assert main(["evaluate", "--model", str(digit_model), str(manifest), "--max-chunk", "-1"]) == 2
+    assert "--max-chunk must be at least 0" in capsys.readouterr().err
