@@ -92,7 +92,7 @@ def timed_words(log_probs: torch.Tensor | None, ids: list[int], tokenizer: AnyTo
         return [Word(None, None, tokenizer.decode([ids[p] for p in g]), None) for g in groups], []
     try:
         spans = token_spans(log_probs, len(log_probs), ids, tokenizer.blank_id)
-    except ValueError:  # more tokens than frames (an attention search can spell past the audio)
+    except ValueError:  # more tokens than frames (an attention search can spell past the audio), or an hour whole
         return [Word(None, None, tokenizer.decode([ids[p] for p in g]), None) for g in groups], []
     frames = len(log_probs)
 

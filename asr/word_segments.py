@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import torch
 
-from asr.decoding.forced_alignment import word_spans
+from asr.decoding.forced_alignment import TooLongToAlign, word_spans
 from asr.errors import UserError
 from asr.model_file import LoadedModel
 from asr.text.normalize import normalize_text
@@ -27,6 +27,7 @@ PROBLEMS = {
     "no_text": "empty transcript",
     "vocabulary": "words the model cannot spell",
     "too_short": "audio too short for its transcript",
+    "too_long": "audio too long to align in one piece",
 }
 
 
@@ -117,6 +118,8 @@ class WordAligner:
         """One utterance: its frames' log-probs (T, V), valid frames and samples, words and token ids."""
         try:
             spans = word_spans(log_probs, frames, ids, self.loaded.tokenizer.blank_id, self.separator)
+        except TooLongToAlign as err:
+            return Alignment([], "too_long", str(err))
         except ValueError as err:  # fewer frames than the transcript needs
             return Alignment([], "too_short", str(err))
         if len(spans) != len(words):  # cannot happen for char and word tokenizers; say so if it does

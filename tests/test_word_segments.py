@@ -107,6 +107,16 @@ def test_transcripts_it_cannot_align_are_reasons_not_crashes(digits):
     assert results[2].problem == "too_short" and "21 frames cannot hold 30 tokens" in results[2].detail
 
 
+def test_an_utterance_past_what_alignment_holds_is_a_reason(digits, monkeypatch):
+    import asr.decoding.forced_alignment as forced_alignment
+
+    loaded, _ = digits
+    wave = load_audio(V1_ASSETS / "0_jackson_0.wav", SAMPLE_RATE)  # 21 frames; "zero zero" is 2 tokens: 21 x 5
+    monkeypatch.setattr(forced_alignment, "MAX_TRELLIS", 21 * 5 - 1)  # as if it were an hour
+    (result,) = WordAligner(loaded)([wave], ["zero zero"])
+    assert result.problem == "too_long" and "21 frames x 2 tokens" in result.detail and not result.words
+
+
 def _untrained(kind: str, tokenizer_kind: str = "char") -> LoadedModel:
     tokenizer = build_tokenizer(tokenizer_kind, generate_sentences(50, seed="align"), vocab_size=60)
     encoder = EncoderConfig(input_dim=40, hidden=8, layers=1)

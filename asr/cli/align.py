@@ -7,8 +7,9 @@ Writes one segment line per word, {"id": "<utterance id>_<NNN>", "audio", "start
 the word's stretch of its file. Needs a CTC or joint model over characters or words. Boundaries
 between words lie in the middle of the pause between their CTC spikes, and the first and last words
 reach the utterance's ends, so an utterance's words tile it. Utterances whose transcript the model
-cannot spell, or whose audio is too short for it, are skipped with one line each; unreadable audio
-gets one line on stderr, the others are still aligned, and the exit status is 1. The output is
+cannot spell, or whose audio is too short for it or too long for one alignment (about 20 minutes),
+are skipped with one line each and counted (exit status 0: the rest is what was asked for); unreadable
+audio gets one line on stderr, the others are still aligned, and the exit status is 1. The output is
 written at the end, atomically.
 """
 

@@ -27,6 +27,14 @@ from typing import NamedTuple
 import torch
 import torchaudio
 
+# torchaudio's forced_align indexes its frames x (2 tokens + 1) trellis with 32-bit integers and
+# crashes the process past them (a segfault at 80 000 frames x 15 000 tokens: an hour of speech).
+MAX_TRELLIS = 2**31 - 1
+
+
+class TooLongToAlign(ValueError):
+    """An utterance whose trellis is past MAX_TRELLIS: cut it into shorter pieces first."""
+
 
 class TokenSpan(NamedTuple):
     token: int  # token id
@@ -51,7 +59,7 @@ def token_spans(log_probs: torch.Tensor, length: int, tokens: list[int], blank: 
     returns   : one span per token, in order, spans disjoint and increasing
 
     Raises ValueError when the frames cannot hold the tokens: CTC needs one frame per token plus a
-    blank between two equal neighbours.
+    blank between two equal neighbours; TooLongToAlign (a ValueError) past MAX_TRELLIS.
 
     >>> lp = torch.tensor([[.1, .8, .1], [.8, .1, .1], [.1, .1, .8]]).log()
     >>> [(s.token, s.start, s.end) for s in token_spans(lp, 3, [1, 2])]
@@ -64,6 +72,9 @@ def token_spans(log_probs: torch.Tensor, length: int, tokens: list[int], blank: 
     needed = len(tokens) + sum(a == b for a, b in zip(tokens, tokens[1:]))
     if length < needed:
         raise ValueError(f"{length} frames cannot hold {len(tokens)} tokens (CTC needs {needed})")
+    if length * (2 * len(tokens) + 1) > MAX_TRELLIS:
+        raise TooLongToAlign(f"{length} frames x {len(tokens)} tokens; forced alignment holds about 20 minutes "
+                             f"of speech at a time")
     emission = log_probs[:length].detach().float().cpu().unsqueeze(0)  # (1, T, V): forced_align is batch-1
     targets = torch.tensor([tokens], dtype=torch.int32)  # (1, L)
     labels, scores = torchaudio.functional.forced_align(emission, targets, blank=blank)  # (1, T) each

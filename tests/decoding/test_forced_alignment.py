@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from asr.decoding.forced_alignment import TokenSpan, WordSpan, token_spans, word_spans
+from asr.decoding.forced_alignment import TokenSpan, TooLongToAlign, WordSpan, token_spans, word_spans
 
 BLANK, SEP, A, L, B, C = 0, 1, 2, 3, 4, 5  # a character vocabulary: blank, "|", a, l, b, c
 VOCAB = 6
@@ -88,3 +88,10 @@ def test_too_few_frames_for_the_transcript_is_a_value_error():
     with pytest.raises(ValueError, match="3 frames cannot hold 3 tokens"):
         token_spans(lp, 3, [A, L, L])
     assert token_spans(lp, 3, []) == [] and word_spans(lp, 3, []) == []
+
+
+def test_an_hour_is_refused_before_torchaudio_crashes_on_it():
+    # 80 000 frames x 15 000 tokens (an hour of speech): torchaudio's 32-bit trellis index overflows, a segfault
+    lp = torch.zeros(80_000, VOCAB)
+    with pytest.raises(TooLongToAlign, match="80000 frames x 15000 tokens"):
+        token_spans(lp, 80_000, [A, L] * 7_500)
