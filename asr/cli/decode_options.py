@@ -32,8 +32,11 @@ def add_decode_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def check_max_chunk(args: argparse.Namespace) -> None:
-    if args.max_chunk < 0:
-        raise UserError(f"--max-chunk must be at least 0, not {args.max_chunk}")
+    """--max-chunk is 0 (never cut) or at least the recogniser's shortest piece; say so before any work."""
+    from asr.recognizer import MIN_CHUNK  # imported here: it loads torch, and --help should not wait for it
+
+    if args.max_chunk < 0 or 0 < args.max_chunk < MIN_CHUNK:
+        raise UserError(f"--max-chunk must be 0 (never cut) or at least {MIN_CHUNK:g} s, not {args.max_chunk:g}")
 
 
 def decoder_from_args(loaded: LoadedModel, args: argparse.Namespace) -> TokenDecoder:

@@ -66,5 +66,8 @@ def test_an_utterance_longer_than_max_chunk_is_scored_as_transcribe_reads_it(dig
     # a model of single words, read whole over 10 s, hears next to nothing; in pieces it hears most of them
     assert len(heard[3.0]) >= 6 and len(heard[3.0]) > len(heard[0.0]), heard
     capsys.readouterr()
-    assert main(["evaluate", "--model", str(digit_model), str(manifest), "--max-chunk", "-1"]) == 2
-    assert "--max-chunk must be at least 0" in capsys.readouterr().err
+    for bad in ("-1", "1"):  # refused before any decoding, for evaluate and transcribe alike
+        for command in (["evaluate", "--model", str(digit_model), str(manifest)],
+                        ["transcribe", "--model", str(digit_model), str(long_file)]):
+            assert main([*command, "--max-chunk", bad]) == 2
+            assert f"--max-chunk must be 0 (never cut) or at least 2 s, not {bad}" in capsys.readouterr().err
