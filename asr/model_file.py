@@ -10,13 +10,13 @@ through one table (`asr.models.kinds`). Files written before kinds existed (form
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch import nn
 
+from asr.atomic_file import replaced_whole
 from asr.errors import UserError
 from asr.features.frontend import FeatureConfig
 from asr.features.pipeline import FeaturePipeline
@@ -59,14 +59,8 @@ def save_model_file(path: str | Path, model: nn.Module, features: FeaturePipelin
     if features is not None:
         payload["features"] = dataclasses.asdict(features.cfg)
         payload["cmvn"] = {"mean": features.mean.detach().cpu(), "std": features.std.detach().cpu()}
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "wb") as f:
+    with replaced_whole(path, "wb", fsync=True) as f:  # on disk before the name points at it
         torch.save(payload, f)
-        f.flush()
-        os.fsync(f.fileno())  # on disk before the name points at it
-    os.replace(tmp, path)
 
 
 def load_model_file(path: str | Path, device: str | torch.device = "cpu") -> LoadedModel:

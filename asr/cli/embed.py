@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from asr.atomic_file import replaced_whole
 from asr.data.audio import load_audio
 from asr.data.manifest import Utterance, read_manifest
 from asr.errors import UserError
@@ -49,15 +49,11 @@ def _inputs(args: argparse.Namespace) -> list[Utterance]:
 
 
 def _save(prefix: Path, vectors: np.ndarray, rows: list[dict]) -> None:
-    """OUT.npy and OUT.jsonl, each written beside itself and renamed into place."""
-    prefix.parent.mkdir(parents=True, exist_ok=True)
-    npy, index = prefix.with_name(prefix.name + ".npy"), prefix.with_name(prefix.name + ".jsonl")
-    with open(npy.with_name(npy.name + ".tmp"), "wb") as f:
+    """OUT.npy and OUT.jsonl, each replaced whole."""
+    with replaced_whole(prefix.with_name(prefix.name + ".npy"), "wb") as f:
         np.save(f, vectors)
-    index.with_name(index.name + ".tmp").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
-                                                    encoding="utf-8")
-    os.replace(npy.with_name(npy.name + ".tmp"), npy)
-    os.replace(index.with_name(index.name + ".tmp"), index)
+    with replaced_whole(prefix.with_name(prefix.name + ".jsonl")) as f:
+        f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from asr.atomic_file import replaced_whole
 from asr.cli.decode_options import add_decode_arguments, check_max_chunk, decoder_from_args
 from asr.data.audio import load_audio
 from asr.data.manifest import read_manifest
@@ -59,11 +60,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"manifest is empty: {args.manifest}")
     from asr.recognizer import Recognizer
     from asr.training.plots import plot_attention
-    from asr.transcription import decode_waves
 
     recognizer = Recognizer(loaded)
-    longest = args.max_chunk * loaded.features.cfg.sample_rate if args.max_chunk else float("inf")
-
     out = Path(args.out) if args.out else Path(args.model).parent / f"hyps_{Path(args.manifest).stem}.jsonl"
     refs, hyps, decoded, decoding_seconds, audio_seconds = [], [], [], 0.0, 0.0
     sample_rate = loaded.features.cfg.sample_rate
@@ -80,28 +78,20 @@ def run(args: argparse.Namespace) -> int:
                 bar.update(len(utterances[start:start + args.chunk]))
                 continue
             began = time.perf_counter()
-            whole = [i for i, wave in enumerate(waves) if len(wave) <= longest]
-            results = decode_waves(loaded, [waves[i] for i in whole], decoder, attention=bool(args.plot_attention))
-            texts = dict(zip(whole, (r.text for r in results)))
-            for i in sorted(set(range(len(waves))) - set(whole)):
-                ((_, result),) = recognizer.transcribe_each([waves[i]], decoder, sample_rate, args.max_chunk, None)
-                if isinstance(result, UserError):
-                    raise result
-                texts[i] = result.text
+            texts, whole = _decode(recognizer, waves, decoder, args.max_chunk, bool(args.plot_attention))
             decoding_seconds += time.perf_counter() - began
             audio_seconds += sum(len(w) for w in waves) / sample_rate
-            hyps += [texts[i] for i in range(len(waves))]
+            hyps += texts
             refs += [normalize_text(u.text) for u in chunk]
             decoded += chunk
             if args.plot_attention:
-                _plot(plot_attention, [chunk[i] for i in whole], results, loaded.tokenizer.symbols,
+                _plot(plot_attention, [chunk[i] for i in whole], whole.values(), loaded.tokenizer.symbols,
                       Path(args.plot_attention))
             bar.update(len(utterances[start:start + args.chunk]))
     unreadable = len(utterances) - len(decoded)
     if not decoded:
         raise UserError(f"no audio of {args.manifest} could be read ({unreadable} unreadable)")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w") as f:
+    with replaced_whole(out) as f:
         for utt, ref, hyp in zip(decoded, refs, hyps):
             rates = error_rates([ref], [hyp])
             f.write(json.dumps({"id": utt.id, "ref": ref, "hyp": hyp, **rates}) + "\n")
@@ -110,6 +100,27 @@ def run(args: argparse.Namespace) -> int:
           f"CER {100 * rates['cer']:.2f}%  RTF {decoding_seconds / max(audio_seconds, 1e-9):.4f}  "
           + (f"{unreadable} unreadable (left out)  " if unreadable else "") + f"(hypotheses in {out})")
     return 1 if unreadable else 0
+
+
+def _decode(recognizer, waves: list, decoder, max_chunk: float, attention: bool) -> tuple[list[str], dict]:
+    """Each wave's transcript, and {index: Transcript} of those decoded whole (with `attention`, their
+    weights). Waves longer than max_chunk seconds are cut at pauses, as `asr transcribe` cuts them."""
+    from asr.transcription import decode_waves
+
+    longest = max_chunk * recognizer.sample_rate if max_chunk else float("inf")
+    indices = [i for i, wave in enumerate(waves) if len(wave) <= longest]
+    whole = dict(zip(indices, decode_waves(recognizer.loaded, [waves[i] for i in indices], decoder,
+                                           attention=attention)))
+    texts = []
+    for i, wave in enumerate(waves):
+        if i in whole:
+            texts.append(whole[i].text)
+            continue
+        ((_, result),) = recognizer.transcribe_each([wave], decoder, recognizer.sample_rate, max_chunk, None)
+        if isinstance(result, UserError):
+            raise result
+        texts.append(result.text)
+    return texts, whole
 
 
 def _plot(plot_attention, utterances, results, symbols, folder: Path) -> None:

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
+from asr.atomic_file import replaced_whole
 from asr.cli.decode_options import add_decode_arguments, check_max_chunk
 from asr.data.audio import AUDIO_EXTENSIONS
 from asr.errors import UserError
@@ -95,7 +95,8 @@ def _emit(shown: str, result, fmt: str | None, args: argparse.Namespace, outputs
         print(f"asr: error: {shown}: its output {out} would replace that of {outputs[out]}", file=sys.stderr)
         return False
     try:
-        _write_atomically(out, text)
+        with replaced_whole(out) as f:
+            f.write(text)
     except OSError as err:
         print(f"asr: error: {out}: cannot write ({err.strerror or err})", file=sys.stderr)
         return False
@@ -132,19 +133,6 @@ def _output_name(shown: str, inputs: list[str]) -> str:
         if given != STDIN and Path(given).is_dir() and path.is_relative_to(given):
             return str(path.relative_to(given).with_suffix(""))
     return path.stem
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write beside the target and rename over it: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class _stdin_file:

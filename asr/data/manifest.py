@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from asr.atomic_file import replaced_whole
 from asr.data.audio import audio_info, verify_audio
 from asr.errors import UserError
 
@@ -64,18 +63,9 @@ def write_manifest(path: str | Path, utterances: Iterable[Utterance]) -> None:
     The file is written beside its destination and renamed into place, so a crash or Ctrl-C
     never leaves a half-written manifest that a later stage would read as complete.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent,
-                                      prefix=f".{path.name}.", suffix=".tmp", delete=False)
-    try:
-        with tmp:
-            for utt in utterances:
-                tmp.write(json.dumps(utt.to_json(), ensure_ascii=False) + "\n")
-        os.replace(tmp.name, path)
-    except BaseException:
-        Path(tmp.name).unlink(missing_ok=True)
-        raise
+    with replaced_whole(path) as f:
+        for utt in utterances:
+            f.write(json.dumps(utt.to_json(), ensure_ascii=False) + "\n")
 
 
 def read_json_lines(path: str | Path, what: str = "manifest") -> list[tuple[str, dict]]:

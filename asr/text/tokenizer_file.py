@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from pathlib import Path
 
+from asr.atomic_file import replaced_whole
 from asr.errors import UserError
 from asr.text.tokenizer import AnyTokenizer, tokenizer_from_dict
 
@@ -22,11 +22,8 @@ def save_tokenizer(tokenizer: AnyTokenizer, path: str | Path) -> None:
     fields = {k: base64.b64encode(v).decode("ascii") if isinstance(v, bytes) else v
               for k, v in tokenizer.to_dict().items()}
     binary = [k for k, v in tokenizer.to_dict().items() if isinstance(v, bytes)]
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps({"format": FORMAT, "base64": binary, "tokenizer": fields}, ensure_ascii=False))
-    os.replace(partial, path)
+    with replaced_whole(path) as f:
+        f.write(json.dumps({"format": FORMAT, "base64": binary, "tokenizer": fields}, ensure_ascii=False))
 
 
 def load_tokenizer(path: str | Path) -> AnyTokenizer:

@@ -56,7 +56,7 @@ def test_align_writes_word_segments_that_read_back(tmp_path, capsys):
     assert [(s.id, s.text, s.speaker) for s in segments] == [
         ("a-pair_000", "five", "a"), ("a-pair_001", "seven", "a"), ("b-zero_000", "zero", "b"),
         ("e-eight_000", "eight", "e")]
-    assert all(s.is_segment for s in segments) and not list(tmp_path.glob("words/.*.tmp"))
+    assert all(s.is_segment for s in segments) and not list(tmp_path.glob("words/.*.partial"))
     five, seven = segments[:2]
     assert pause_start < five.end == seven.start < pause_end
     assert five.start == 0.0 and abs(seven.end - sf.info(str(pair)).duration) < 1e-3
