@@ -16,17 +16,18 @@ _CURSOR_MOVES = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # how tqdm steps between n
 
 
 class _Lines:
-    """A stream for tqdm that turns each redraw into one whole line, once."""
+    """A stream for tqdm that turns each redraw into one whole line, when the count has moved."""
 
     def __init__(self, stream: IO[str]):
         self.stream = stream
-        self.last = ""
+        self.last_count = ""
 
     def write(self, text: str) -> None:
         line = _CURSOR_MOVES.sub("", text.replace("\r", "")).strip()
-        if line and line != self.last:  # tqdm redraws a finished bar when it closes
+        count = line.split(" [")[0]  # "desc: 40%|####      | 2/5", without the times and rate
+        if line and count != self.last_count:  # tqdm redraws a finished bar when it closes
             self.stream.write(line + "\n")
-            self.last = line
+            self.last_count = count
 
     def flush(self) -> None:
         self.stream.flush()

@@ -33,3 +33,18 @@ def test_a_terminal_gets_a_bar(monkeypatch) -> None:
     for _ in progress(range(100), desc="bar"):
         pass
     assert "\r" in terminal.getvalue()
+
+
+def test_nested_progress_in_a_log_has_no_cursor_moves_and_one_final_line(monkeypatch) -> None:
+    log = io.StringIO()
+    monkeypatch.setattr("sys.stderr", log)
+    monkeypatch.setattr(progress_module, "LINE_SECONDS", 0.0)  # a line for every update
+    with progress(total=2, desc="outer", unit="utt") as outer:
+        for _ in range(2):
+            with progress(total=3, desc="inner", unit="s", leave=False) as inner:
+                inner.update(3)
+            outer.update(1)
+    lines = log.getvalue().splitlines()
+    assert "\x1b" not in log.getvalue()  # tqdm steps up to the outer bar with ESC [A on a terminal
+    # a finished bar is not drawn twice (tqdm redraws it on closing)
+    assert lines[-1].startswith("outer: 100%") and sum(line.startswith("outer: 100%") for line in lines) == 1, lines
