@@ -2,7 +2,7 @@
 
   import asr
   model = asr.load_model("exp/mini/model.pt")
-  result = model.transcribe("talk.flac")    # .text, .segments, .words (see asr.recognizer)
+  result = model.transcribe("talk.flac")    # .text, .segments, .words (see asr.transcription.recognizer)
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ __all__ = ["load_model"]
 def __getattr__(name: str):
     # `import asr` stays free of torch: the command line imports this package before it knows the command.
     if name == "load_model":
-        from asr.recognizer import load_model
+        from asr.transcription.recognizer import load_model
 
         return load_model
     raise AttributeError(f"module 'asr' has no attribute {name!r}")

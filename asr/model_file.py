@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from asr.atomic_file import replaced_whole
+from asr.utils.atomic_file import replaced_whole
 from asr.errors import UserError
 from asr.features.frontend import FeatureConfig
 from asr.features.pipeline import FeaturePipeline

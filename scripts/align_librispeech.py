@@ -71,7 +71,7 @@ def report(out: Path) -> None:
     from asr.data.audio import load_audio
     from asr.data.manifest import read_manifest
     from asr.model_file import load_model_file
-    from asr.transcription import transcribe_waves
+    from asr.transcription.decoder import transcribe_waves
 
     segments = read_manifest(out / "segments.jsonl")
     durations = [s.duration for s in segments]
@@ -103,7 +103,7 @@ def _token_spans(out: Path, loaded) -> list[_Aligned]:
     from asr.data.audio import load_audio
     from asr.data.manifest import read_manifest
     from asr.decoding.forced_alignment import word_spans
-    from asr.word_segments import WordAligner
+    from asr.transcription.word_alignment import WordAligner
 
     aligner = WordAligner(loaded)
     result = []
@@ -121,7 +121,7 @@ def _token_spans(out: Path, loaded) -> list[_Aligned]:
 
 def _token_frames_only(utterances: list[_Aligned], loaded) -> None:
     """The words cut at their own tokens' frames, for comparison with the segments."""
-    from asr.transcription import transcribe_waves
+    from asr.transcription.decoder import transcribe_waves
 
     waves = [_cut(u.wave, start, end) for u in utterances for start, end in u.times]
     words = [w for u in utterances for w in u.words]
@@ -138,8 +138,8 @@ def _halves(utterances: list[_Aligned], loaded, per_utterance: int = 3) -> None:
     OFFSETS; both halves are transcribed, with the context a model trained on whole utterances is used
     to. Counted: the words next to the cut (the left half's last, the right half's first) that come back
     right, and the CER of all halves."""
-    from asr.scoring import error_rates
-    from asr.transcription import transcribe_waves
+    from asr.text.error_rates import error_rates
+    from asr.transcription.decoder import transcribe_waves
 
     rng = random.Random(SEED)
     cuts = [(u, k) for u in utterances if len(u.words) > 1

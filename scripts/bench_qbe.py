@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from asr.retrieval.dtw import dtw_distances
-from asr.retrieval.metrics import cosine_similarity
+from asr.embedding.dtw import dtw_distances
+from asr.embedding.metrics import cosine_similarity
 
 
 def main() -> None:
@@ -81,8 +81,8 @@ def fsdd_baseline(folder: Path, query_speaker: str, kind: str, threads: int) -> 
     """DTW MAP and same-different AP on FSDD ({digit}_{speaker}_{take}.wav), one speaker's files as queries."""
     from asr.features.frontend import FeatureConfig
     from asr.features.pipeline import FeaturePipeline
-    from asr.retrieval.qbe import evaluate_dtw
-    from asr.retrieval.segments import Segment, segment_features, segment_waves
+    from asr.embedding.qbe import evaluate_dtw
+    from asr.embedding.index import Segment, segment_features, segment_waves
 
     files = sorted(folder.glob("*_*_*.wav"))
     segments = [Segment(row, f.stem, str(f), None, None, f.stem.split("_")[0], f.stem.split("_")[1])

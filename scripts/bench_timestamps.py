@@ -7,12 +7,12 @@
 Each sentence of the manifest is spoken again a word at a time by its speaker's espeak-ng voice; each
 word is trimmed to KEEP_S of silence either side and the words are joined with 0-0.15 s more, then a
 noise floor is added, so every word's true start and end (its first and last 10 ms frame within 55 dB
-of its loudest, as `asr.synth.tts.trim_silence` finds them) is known to a sample. Reported per model,
+of its loudest, as `asr.data.synth.tts.trim_silence` finds them) is known to a sample. Reported per model,
 as mean absolute error in ms of word starts, ends and both together (boundaries):
 
   transcribe   the words `model.transcribe` times (its own decoded ids, aligned to its CTC output),
                over the words that match the reference (difflib) - the figure a user sees
-  reference    the reference text force-aligned the same way (`asr.timestamps.timed_words`), every word
+  reference    the reference text force-aligned the same way (`asr.transcription.timestamps.timed_words`), every word
   asr align    the reference through `asr align`'s word segments, which stretch words over pauses so
                that they tile the utterance (for cutting words out, not for timing them)
 """
@@ -33,7 +33,7 @@ EXTRA_GAP_S = (0.0, 0.15)
 
 def spoken_sentences(manifest: Path, corpus: Path, count: int) -> list[tuple[np.ndarray, list[tuple[str, float, float]]]]:
     """(audio at 16 kHz, [(word, true start s, true end s)]) for the first `count` sentences."""
-    from asr.synth.tts import SAMPLE_RATE, add_noise_floor, speak, trim_silence
+    from asr.data.synth.tts import SAMPLE_RATE, add_noise_floor, speak, trim_silence
     from asr.text.normalize import normalize_text
 
     voices = json.loads((corpus / "voices.json").read_text())
@@ -65,9 +65,9 @@ def errors(pairs: list[tuple[tuple[float, float], tuple[float, float]]]) -> str:
 
 def bench(model_path: str, sentences) -> None:
     import asr
-    from asr.timestamps import timed_words
-    from asr.transcription import decode_waves
-    from asr.word_segments import WordAligner
+    from asr.transcription.timestamps import timed_words
+    from asr.transcription.decoder import decode_waves
+    from asr.transcription.word_alignment import WordAligner
 
     model = asr.load_model(model_path)
     waves = [torch.from_numpy(audio) for audio, _ in sentences]

@@ -70,7 +70,7 @@ def startup(args: argparse.Namespace) -> None:
 ASR_CHILD = """
 import json, sys, time, torch
 import asr
-from asr.scoring import error_rates
+from asr.text.error_rates import error_rates
 model = asr.load_model(sys.argv[1])
 start = time.perf_counter()
 result = model.transcribe(sys.argv[2])
@@ -83,7 +83,7 @@ POCKETSPHINX_CHILD = """
 import json, sys, time
 import numpy as np, soundfile as sf
 from pocketsphinx import Decoder, Segmenter, set_loglevel
-from asr.scoring import error_rates
+from asr.text.error_rates import error_rates
 from asr.text.normalize import normalize_text
 
 class Int16Reader:  # what Segmenter reads: 16-bit PCM bytes, `read(n)` at a time, from the file in blocks

@@ -170,7 +170,7 @@ def spoken_words(tmp_path_factory) -> Path:
     (two). Skipped without espeak-ng (scripts/setup.sh installs it)."""
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng not installed (scripts/setup.sh)")
-    from asr.synth.tts import SAMPLE_RATE, add_noise_floor, speak
+    from asr.data.synth.tts import SAMPLE_RATE, add_noise_floor, speak
 
     root = tmp_path_factory.mktemp("words")
     lines = {"train": [], "dev": []}

@@ -18,9 +18,9 @@ from asr.models.attention_model import AttentionModel, AttentionModelConfig
 from asr.models.ctc_model import CTCModel, CTCModelConfig
 from asr.models.lstm_lm import LSTMLM, LSTMLMConfig
 from asr.models.rnn_encoder import EncoderConfig
-from asr.synth.sentences import generate_sentences
+from asr.data.synth.sentences import generate_sentences
 from asr.text.tokenizer import build_tokenizer
-from asr.transcription import transcribe_waves
+from asr.transcription.decoder import transcribe_waves
 
 V1_ASSETS = Path(__file__).parent / "assets" / "v1_model"
 

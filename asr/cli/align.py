@@ -26,8 +26,8 @@ from asr.data.audio import load_audio
 from asr.data.manifest import Utterance, read_manifest, write_manifest
 from asr.errors import UserError
 from asr.model_file import load_model_file
-from asr.progress import progress
-from asr.word_segments import PROBLEMS, Alignment, WordAligner
+from asr.utils.progress import progress
+from asr.transcription.word_alignment import PROBLEMS, Alignment, WordAligner
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -21,13 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
-from asr.atomic_file import replaced_whole
+from asr.utils.atomic_file import replaced_whole
 from asr.data.audio import load_audio
 from asr.data.manifest import Utterance, read_manifest
 from asr.errors import UserError
 from asr.model_file import load_model_file
 from asr.models.kinds import EMBEDDING_KINDS
-from asr.progress import progress
+from asr.utils.progress import progress
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         rows.append({"row": len(rows), "id": item.id, "path": item.audio, "start": item.start if item.is_segment else None,
                      "end": item.end, "word": item.text or None, "speaker": item.speaker or None})
-    from asr.embedding import embed_waves
+    from asr.embedding.embed import embed_waves
 
     began = time.perf_counter()
     vectors = embed_waves(loaded, waves).numpy() if waves else np.zeros((0, loaded.model.cfg.vector_dim), np.float32)

@@ -25,15 +25,15 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from asr.atomic_file import replaced_whole
-from asr.cli.decode_options import add_decode_arguments, check_max_chunk, decoder_from_args
+from asr.utils.atomic_file import replaced_whole
+from asr.cli.common import add_decode_arguments, check_max_chunk, decoder_from_args
 from asr.data.audio import load_audio
 from asr.data.manifest import read_manifest
 from asr.errors import UserError
 from asr.model_file import load_model_file
 from asr.models.kinds import ACOUSTIC_KINDS
-from asr.progress import progress
-from asr.scoring import error_rates
+from asr.utils.progress import progress
+from asr.text.error_rates import error_rates
 from asr.text.normalize import normalize_text
 
 
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     utterances = read_manifest(args.manifest)
     if not utterances:
         raise UserError(f"manifest is empty: {args.manifest}")
-    from asr.recognizer import Recognizer
+    from asr.transcription.recognizer import Recognizer
     from asr.training.plots import plot_attention
 
     recognizer = Recognizer(loaded)
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
 def _decode(recognizer, waves: list, decoder, max_chunk: float, attention: bool) -> tuple[list[str], dict]:
     """Each wave's transcript, and {index: Transcript} of those decoded whole (with `attention`, their
     weights). Waves longer than max_chunk seconds are cut at pauses, as `asr transcribe` cuts them."""
-    from asr.transcription import decode_waves
+    from asr.transcription.decoder import decode_waves
 
     longest = max_chunk * recognizer.sample_rate if max_chunk else float("inf")
     indices = [i for i, wave in enumerate(waves) if len(wave) <= longest]

@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from asr.errors import UserError
-from asr.retrieval.embedding_map import METHODS
-from asr.retrieval.qbe import MethodResult, evaluate_dtw, evaluate_vectors
-from asr.retrieval.segments import Segment, read_segment_index, read_vectors, segment_features, segment_waves
+from asr.embedding.maps import METHODS
+from asr.embedding.qbe import MethodResult, evaluate_dtw, evaluate_vectors
+from asr.embedding.index import Segment, read_segment_index, read_vectors, segment_features, segment_waves
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{len(segments)} segments, {len(set(words))} words; {len(queries)} queries{speakers}")
     _print_table(results, feature_seconds)
     if args.map:
-        from asr.retrieval.embedding_map import plot_embedding_map
+        from asr.embedding.maps import plot_embedding_map
 
         print(f"map: {plot_embedding_map(vectors, words, args.map, method=args.map_method)}")
     if args.json:

@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, option) < 0:
             raise UserError(f"--{option.replace('_', '-')} must be zero or more")
     # imported here: the word lists cost 0.2 s, which every other `asr` command would pay too
-    from asr.synth.corpus import generate_corpus
+    from asr.data.synth.corpus import generate_corpus
 
     summary = generate_corpus(args.out, seed=args.seed, n_train=args.train, n_dev=args.dev,
                               n_test=args.test, n_open=args.open_vocab, n_spelling=args.train_spelling,

@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     if cfg.model.kind in EMBEDDING_KINDS:
         from asr.training.embedder import train_embedder as train
     else:
-        from asr.training.fit import train
+        from asr.training.acoustic import train
     trained = train(cfg, args.out)
     from lightning.fabric.utilities.rank_zero import rank_zero_only
 

@@ -24,11 +24,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from asr.atomic_file import replaced_whole
-from asr.cli.decode_options import add_decode_arguments, check_max_chunk
+from asr.utils.atomic_file import replaced_whole
+from asr.cli.common import add_decode_arguments, check_max_chunk
 from asr.data.audio import AUDIO_EXTENSIONS
 from asr.errors import UserError
-from asr.subtitles import FORMATS
+from asr.transcription.subtitles import FORMATS
 
 STDIN = "-"
 
@@ -54,8 +54,8 @@ def run(args: argparse.Namespace) -> int:
     check_max_chunk(args)
     if args.inputs.count(STDIN) > 1:
         raise UserError("standard input (-) can be read only once")
-    from asr.cli.decode_options import decoder_from_args  # torch and the model load only past argument checks
-    from asr.recognizer import load_model
+    from asr.cli.common import decoder_from_args  # torch and the model load only past argument checks
+    from asr.transcription.recognizer import load_model
 
     recognizer = load_model(args.model, args.device)
     decoder = decoder_from_args(recognizer.loaded, args)
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _emit(shown: str, result, fmt: str | None, args: argparse.Namespace, outputs: dict[Path, str]) -> bool:
     """Print the result, or write it to its output file; False (and one line) when that cannot be done."""
-    from asr.subtitles import render
+    from asr.transcription.subtitles import render
 
     if fmt is None:
         print(f"{shown}\t{result.text}", flush=True)

@@ -27,7 +27,7 @@ from pathlib import Path
 from asr.data.audio import AUDIO_EXTENSIONS
 from asr.data.manifest import PrepareReport, Utterance, write_manifest
 from asr.errors import UserError
-from asr.progress import progress
+from asr.utils.progress import progress
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from asr.atomic_file import replaced_whole
+from asr.utils.atomic_file import replaced_whole
 from asr.data.audio import audio_info, verify_audio
 from asr.errors import UserError
 

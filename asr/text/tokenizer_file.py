@@ -10,7 +10,7 @@ import base64
 import json
 from pathlib import Path
 
-from asr.atomic_file import replaced_whole
+from asr.utils.atomic_file import replaced_whole
 from asr.errors import UserError
 from asr.text.tokenizer import AnyTokenizer, tokenizer_from_dict
 

@@ -31,7 +31,7 @@ from asr.text.normalize import normalize_text
 from asr.training.config import Config, TrainConfig
 from asr.training.data import (Example, ItemKey, ResumableDataModule, SpeechDataset, Unreadable, item_random,
                                 split_unreadable)
-from asr.training.fit import Trained, export, fit, measure_cmvn, read_utterances
+from asr.training.acoustic import Trained, export, fit, measure_cmvn, read_utterances
 from asr.training.task import ModelTask
 
 
@@ -121,7 +121,7 @@ class EmbedderTask(ModelTask):
         self._dev_words += batch.texts
 
     def on_validation_epoch_end(self) -> None:
-        from asr.retrieval.metrics import same_different_ap
+        from asr.embedding.metrics import same_different_ap
 
         if len(set(self._dev_words)) > 1:
             ap = same_different_ap(self._dev_words, vectors=torch.cat(self._dev_vectors).numpy()).average_precision

@@ -29,7 +29,7 @@ from asr.models.lstm_lm import LSTMLM
 from asr.text.tokenizer import PAD_ID, AnyTokenizer
 from asr.training.config import Config
 from asr.training.data import LengthBucketSampler
-from asr.training.fit import Trained, export, fit, training_tokenizer
+from asr.training.acoustic import Trained, export, fit, training_tokenizer
 from asr.training.task import ModelTask
 
 

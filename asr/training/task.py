@@ -20,11 +20,11 @@ from asr.errors import UserError
 from asr.features.freq_warp import random_warps
 from asr.features.pipeline import FeaturePipeline
 from asr.features.specaugment import SpecAugmentConfig, spec_augment
-from asr.scoring import error_rates
+from asr.text.error_rates import error_rates
 from asr.text.tokenizer import AnyTokenizer
 from asr.training.config import TrainConfig
 from asr.training.data import Batch, report_unreadable
-from asr.transcription import TokenDecoder
+from asr.transcription.decoder import TokenDecoder
 
 
 def warmup_cosine(step: int, warmup: int, total: int, final_ratio: float, time_progress: float = 0.0) -> float:

@@ -12,7 +12,7 @@ from asr.cli.main import main
 from asr.data.audio import load_audio
 from asr.data.manifest import Utterance, read_manifest, write_manifest
 from asr.model_file import load_model_file, save_model_file
-from asr.transcription import transcribe_waves
+from asr.transcription.decoder import transcribe_waves
 
 V1_ASSETS = Path(__file__).parents[1] / "assets" / "v1_model"
 MODEL = V1_ASSETS / "digits_v1.pt"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from asr.synth.sentences import generate_sentences, open_vocabulary_sentences
+from asr.data.synth.sentences import generate_sentences, open_vocabulary_sentences
 from asr.text.normalize import normalize_text
 from asr.text.tokenizer import build_tokenizer, tokenizer_from_dict
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import lightning as L
 
 from asr.training.config import load_config
-from asr.training.fit import build_setup, fit, make_datamodule, make_task
+from asr.training.acoustic import build_setup, fit, make_datamodule, make_task
 
 
 class Probe(L.Callback):

@@ -1,0 +1,180 @@
+"""Waveforms in, text out: the one entry point from a trained model to transcripts.
+
+`TokenDecoder` routes a model's outputs to the decoding functions of `asr.decoding` as one
+`DecodeOptions` says (greedy or beam; CTC, attention or joint scores; a language model), with
+defaults that follow the model's kind. `asr evaluate`, `asr transcribe` and validation during
+training all decode through it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+import torch
+
+from asr.decoding.beam_search import beam_search
+from asr.decoding.ctc_greedy import ctc_greedy
+from asr.decoding.options import DecodeOptions
+from asr.errors import UserError
+from asr.features.batching import feature_batches
+from asr.model_file import LoadedModel, load_model_file
+from asr.text.tokenizer import AnyTokenizer
+
+KENLM_SUFFIXES = (".arpa", ".bin", ".binary", ".klm")
+
+
+class Transcript(NamedTuple):
+    text: str
+    ids: list[int]  # the decoded token ids
+    attention: torch.Tensor | None  # (len(ids) + 1, encoder frames) for attention models when asked for
+    log_probs: torch.Tensor | None = None  # (valid encoder frames, vocab) CTC log-probs on the CPU, when asked for
+
+
+DEFAULT_LM_WEIGHT = 0.3  # when --lm comes without --lm-weight: the common starting point of shallow fusion
+
+
+def default_options(model: torch.nn.Module) -> DecodeOptions:
+    """What a model kind decodes with when the user says nothing: CTC greedy; LAS and joint beam 10
+    (the joint search weighs CTC as the model was trained, λ)."""
+    if model.kind == "ctc":
+        return DecodeOptions(method="greedy")
+    return DecodeOptions(method="beam", beam=10)
+
+
+def options_for(model: torch.nn.Module, **given) -> DecodeOptions:
+    """The kind's defaults with what the user gave (None values are left to the defaults)."""
+    try:
+        return dataclasses.replace(default_options(model), **{k: v for k, v in given.items() if v is not None})
+    except ValueError as err:
+        raise UserError(str(err)) from None
+
+
+def resolve_ctc_weight(model: torch.nn.Module, options: DecodeOptions) -> float:
+    """The CTC weight a search uses: 1 for CTC models; given; else greedy reads the CTC head of a
+    joint model (its fastest decoder) and beam search weighs CTC as the model was trained."""
+    has_ctc = model.kind != "las"
+    if model.kind == "ctc" and options.ctc_weight not in (None, 1.0):
+        raise UserError("a CTC model has no attention decoder: its CTC weight is 1")
+    if model.kind == "las" and options.ctc_weight not in (None, 0.0):
+        raise UserError("a LAS model has no CTC head: use --ctc-weight 0 (or train a joint model)")
+    if options.ctc_weight is not None:
+        return options.ctc_weight
+    if model.kind == "ctc" or (has_ctc and options.method == "greedy"):
+        return 1.0
+    return getattr(model.cfg, "ctc_weight", 0.0)
+
+
+class TokenDecoder:
+    """Feature batches -> token ids, as `options` say. Built once: it loads the LM and sets up the searches.
+
+    CTC weight 1 decodes the CTC head alone (greedy, or torchaudio's beam search with lexicon and
+    KenLM); anything less runs the attention / joint search of `beam_search` (beam 1 for greedy).
+    """
+
+    def __init__(self, model: torch.nn.Module, tokenizer: AnyTokenizer, options: DecodeOptions):
+        self.model, self.tokenizer = model, tokenizer
+        lm_weight = options.lm_weight if options.lm_weight is not None else DEFAULT_LM_WEIGHT if options.lm else 0.0
+        self.options = dataclasses.replace(options, ctc_weight=resolve_ctc_weight(model, options), lm_weight=lm_weight)
+        self.lm_step, kenlm = self._language_model(options.lm)
+        self.ctc_only = self.options.ctc_weight == 1.0
+        ctc_beam = self.ctc_only and options.method == "beam"
+        if (kenlm or options.lexicon) and not ctc_beam:
+            raise UserError("a KenLM file or a lexicon works with CTC beam search only (--decode beam, --ctc-weight 1)")
+        if options.lm and options.method == "greedy":
+            raise UserError("a language model needs --decode beam")
+        self.ctc_beam = self._ctc_beam_search(kenlm) if ctc_beam else None
+
+    def _ctc_beam_search(self, kenlm: str | None):
+        """torchaudio's CTC beam search, imported here: flashlight-text is only needed for it."""
+        from asr.decoding.ctc_beam import CTCBeamSearch
+
+        opts, tokenizer = self.options, self.tokenizer
+        if opts.lexicon and not Path(opts.lexicon).is_file():
+            raise UserError(f"lexicon not found: {opts.lexicon}")
+        try:
+            return CTCBeamSearch(tokenizer.symbols, blank=tokenizer.blank_id, eos=tokenizer.eos_id, beam=opts.beam,
+                                 lexicon=opts.lexicon, kenlm=kenlm, lm=self.lm_step, lm_weight=opts.lm_weight,
+                                 length_bonus=opts.length_bonus)
+        except ValueError as err:  # a bad lexicon or language-model file
+            raise UserError(str(err)) from None
+
+    def _language_model(self, path: str | None) -> tuple[Callable | None, str | None]:
+        """(LSTM LM step function or None, KenLM path or None) for --lm PATH."""
+        if not path:
+            return None, None
+        if not Path(path).is_file():
+            raise UserError(f"language model not found: {path}")
+        if Path(path).suffix in KENLM_SUFFIXES:
+            return None, path
+        lm = load_model_file(path, next(self.model.parameters()).device)
+        if lm.kind != "lstm_lm":
+            raise UserError(f"{path} is a {lm.kind} model, not a language model (asr lm train)")
+        if lm.tokenizer.symbols != self.tokenizer.symbols:
+            raise UserError(f"{path} was trained over other tokens than the model's (train it with --tokenizer MODEL)")
+        return lm.model.step, None
+
+    @torch.inference_mode()
+    def __call__(self, feats: torch.Tensor, feat_lens: torch.Tensor,
+                 attention: bool = False) -> tuple[list[list[int]], list[torch.Tensor] | None]:
+        """feats (B, T, F), feat_lens (B,) -> token ids per utterance, and with `attention` (attention
+        models) the speller's weights over the encoder frames while it spells each result."""
+        return self.decode_encoded(*self.model.encode(feats, feat_lens), attention)
+
+    @torch.inference_mode()
+    def decode_encoded(self, enc: torch.Tensor, enc_lens: torch.Tensor,
+                       attention: bool = False) -> tuple[list[list[int]], list[torch.Tensor] | None]:
+        """The same from the encoder's output, enc (B, T', E), enc_lens (B,)."""
+        opts = self.options
+        ctc = self.model.ctc_log_probs(enc) if opts.ctc_weight > 0 else None
+        if self.ctc_only and opts.method == "greedy":
+            ids = ctc_greedy(ctc, enc_lens, self.tokenizer.blank_id)
+        elif self.ctc_beam is not None:
+            ids = self.ctc_beam(ctc, enc_lens)
+        else:
+            max_lens = (enc_lens.float() * opts.max_len_ratio).ceil().clamp_min(1).long()
+            ids = beam_search(
+                batch=len(enc), vocab=len(self.tokenizer), sos=self.tokenizer.eos_id, eos=self.tokenizer.eos_id,
+                max_lens=max_lens, beam=1 if opts.method == "greedy" else opts.beam,
+                decoder=self.model.decoder_step, decoder_state=self.model.decoder_state(enc, enc_lens),
+                ctc_log_probs=ctc, ctc_lens=enc_lens, ctc_weight=opts.ctc_weight, blank=self.tokenizer.blank_id,
+                lm=self.lm_step, lm_weight=opts.lm_weight, length_bonus=opts.length_bonus,
+                length_norm=opts.length_norm)
+        weights = None
+        if attention and self.model.kind != "ctc":
+            weights = self.model.attention_weights(enc, enc_lens, ids)
+        return ids, weights
+
+
+def transcribe_waves(loaded: LoadedModel, waves: Sequence[torch.Tensor], decoder: TokenDecoder | None = None,
+                     max_batch_seconds: float = 200.0, max_batch_size: int = 32) -> list[str]:
+    """Transcripts of 1-D waveforms at the model's sample rate, in input order (default decoding of the
+    model's kind unless a `decoder` is given)."""
+    return [t.text for t in decode_waves(loaded, waves, decoder, max_batch_seconds, max_batch_size)]
+
+
+@torch.inference_mode()
+def decode_waves(loaded: LoadedModel, waves: Sequence[torch.Tensor], decoder: TokenDecoder | None = None,
+                 max_batch_seconds: float = 200.0, max_batch_size: int = 32,
+                 attention: bool = False, log_probs: bool = False) -> list[Transcript]:
+    """Transcripts of 1-D waveforms, in input order, with their token ids, (with `attention`, for
+    attention models) the speller's attention weights and (with `log_probs`, for models with a CTC
+    head) the CTC log-probs that time their words (`asr.transcription.timestamps`).
+
+    Waves are batched in order of length so that padding stays small; the encoder ignores
+    padding, so a transcript does not depend on which other files share its batch.
+    """
+    decoder = decoder or TokenDecoder(loaded.model, loaded.tokenizer, default_options(loaded.model))
+    device = next(loaded.model.parameters()).device
+    results: list[Transcript | None] = [None] * len(waves)
+    for batch, feats, feat_lens in feature_batches(loaded.features, waves, max_batch_seconds, max_batch_size, device):
+        enc, enc_lens = loaded.model.encode(feats, feat_lens)
+        ids, batch_weights = decoder.decode_encoded(enc, enc_lens, attention)
+        ctc = loaded.model.ctc_log_probs(enc) if log_probs else None  # (B, T', V); None without a CTC head
+        for k, i in enumerate(batch):
+            results[i] = Transcript(loaded.tokenizer.decode(ids[k]), ids[k],
+                                    batch_weights[k] if batch_weights is not None else None,
+                                    ctc[k, :enc_lens[k]].float().cpu() if ctc is not None else None)
+    return results

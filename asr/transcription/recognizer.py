@@ -1,0 +1,229 @@
+"""A model file ready to transcribe: files, arrays, lists of them, recordings of any length.
+
+  import asr
+  model = asr.load_model("exp/mini/model.pt")
+  result = model.transcribe("talk.flac")             # TranscriptionResult: text, segments, words
+  results = model.transcribe(["a.wav", "b.flac"])    # a list; short files are decoded in batches
+  result = model.transcribe(samples, sample_rate=8000, decode="beam", beam=10)
+
+Audio no longer than `max_chunk` seconds is decoded whole, as one segment. Longer audio is read a
+block at a time, cut at pauses (`asr.transcription.chunking`, with Silero's voice-activity detector) and decoded a
+batch of pieces at a time, so memory does not grow with its length. Every piece goes through the
+one decoding path (`asr.transcription.decoder.decode_waves`), and words are timed by aligning the decoded
+ids to the model's CTC output (`asr.transcription.timestamps`); LAS models, which have no CTC head, give words
+without times and cut long audio without overlap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+import torch
+
+from asr.transcription.chunking import Chunk, Chunker, ChunkingOptions
+from asr.data.audio import audio_blocks, audio_info, load_audio, waveform_from_array
+from asr.errors import UserError
+from asr.model_file import LoadedModel, load_model_file
+from asr.models.kinds import ACOUSTIC_KINDS
+from asr.utils.progress import progress as show_progress
+from asr.transcription.results import Segment, Token, TranscriptionResult, Word
+from asr.transcription.timestamps import FrameClock, timed_words
+from asr.transcription.decoder import TokenDecoder, decode_waves, options_for
+
+# Decoding options by the command line's names (--decode, --beam, ...) -> DecodeOptions' fields.
+DECODE_OPTIONS = {"decode": "method", "beam": "beam", "ctc_weight": "ctc_weight", "lm": "lm",
+                  "lm_weight": "lm_weight", "length_bonus": "length_bonus", "max_len_ratio": "max_len_ratio",
+                  "lexicon": "lexicon"}
+BATCH_SECONDS = 200.0  # audio decoded at once (padded), as `asr evaluate`: a few hundred MB for a BiLSTM
+BATCH_SIZE = 32
+BLOCK_SECONDS = 30.0  # audio read at a time from a long file
+MIN_CHUNK = 2.0  # shortest --max-chunk: pieces must hold two overlaps, a pad and some speech
+# On the CPU, oneDNN's LSTM (torch's default) spends seconds preparing kernels over its first calls in a
+# process (3 calls, 2.8-3.6 s each, on 2 loaded cores; then 0.05 s for 4.4 s of audio), ATen's own runs
+# from the first call at about a tenth of its speed (0.26-0.6 s). Less audio than this in a process's
+# first batch is decoded by ATen: one short file is transcribed in 0.3 s instead of 3-9 s.
+ONEDNN_AFTER_SECONDS = 30.0
+
+Audio = str | Path | torch.Tensor  # or a numpy array
+
+
+def load_model(path: str | Path, device: str | torch.device = "cpu") -> Recognizer:
+    """A CTC, LAS or joint model file written by `asr train`, ready to transcribe."""
+    return Recognizer(load_model_file(path, device).require(ACOUSTIC_KINDS, path, "transcribe audio"))
+
+
+class Recognizer:
+    """`transcribe(audio, **decode_options)`; `transcribe_each` for many inputs that may fail one by one."""
+
+    def __init__(self, loaded: LoadedModel):
+        self.loaded = loaded
+        self.sample_rate = loaded.features.cfg.sample_rate
+        self.timed = loaded.kind != "las"  # a CTC head to align the output with
+        self.clock = FrameClock.of(loaded)
+        self._decoders: dict[tuple, TokenDecoder] = {}
+        self._detector = None
+        self._onednn = False  # whether this recogniser has decoded with oneDNN (and so paid its start)
+
+    def decoder(self, **options) -> TokenDecoder:
+        """The decoder for options named as on the command line (decode="beam", beam=10, lm=...;
+        None or absent: the model kind's default), built once per set of options."""
+        unknown = sorted(set(options) - set(DECODE_OPTIONS))
+        if unknown:
+            raise TypeError(f"unknown decoding option(s) {', '.join(unknown)} (known: {', '.join(DECODE_OPTIONS)})")
+        key = tuple(sorted((k, v) for k, v in options.items() if v is not None))
+        if key not in self._decoders:
+            given = {DECODE_OPTIONS[k]: v for k, v in key}
+            self._decoders[key] = TokenDecoder(self.loaded.model, self.loaded.tokenizer,
+                                               options_for(self.loaded.model, **given))
+        return self._decoders[key]
+
+    def transcribe(self, audio: Audio | Sequence[Audio], *, sample_rate: int | None = None,
+                   max_chunk: float = 30.0, progress: bool = False,
+                   **decode_options) -> TranscriptionResult | list[TranscriptionResult]:
+        """Transcribe a file, an array of samples (`sample_rate` says its rate; default the model's),
+        or a list of them (a list of results). Raises UserError for audio it cannot read.
+
+        max_chunk: longer audio is cut at pauses into pieces of at most this many seconds (0: never)
+        progress : a progress bar on stderr for long audio
+        decode_options: decode ("greedy" or "beam"), beam, ctc_weight, lm, lm_weight, length_bonus,
+                   max_len_ratio, lexicon, as `asr transcribe --help` describes them
+        """
+        decoder = self.decoder(**decode_options)
+        single = not isinstance(audio, (list, tuple))
+        results = []
+        for _, outcome in self.transcribe_each([audio] if single else audio, decoder, sample_rate, max_chunk,
+                                               progress):
+            if isinstance(outcome, UserError):
+                raise outcome
+            results.append(outcome)
+        return results[0] if single else results
+
+    def transcribe_each(self, items: Iterable[Audio], decoder: TokenDecoder, sample_rate: int | None = None,
+                        max_chunk: float = 30.0, progress: bool | None = False
+                        ) -> Iterator[tuple[Audio, TranscriptionResult | UserError]]:
+        """(item, its result or the UserError that stopped it) for each item, in order.
+
+        Short items are gathered and decoded in batches; a long one is decoded on its own, in pieces.
+        progress None: a bar on a terminal, a line every 15 s in a log (asr.utils.progress); False: nothing.
+        """
+        if 0 < max_chunk < MIN_CHUNK:
+            raise UserError(f"pieces of long recordings must be at least {MIN_CHUNK:g} s long (or 0: never cut), "
+                            f"not {max_chunk:g}")
+        batch: list[tuple[Audio, torch.Tensor]] = []
+        for item in items:
+            try:
+                duration = self._duration(item, sample_rate)
+                if max_chunk and duration > max_chunk:
+                    yield from self._flush(batch, decoder)
+                    batch = []
+                    blocks = self._blocks(item, sample_rate)
+                    yield item, self._long(blocks, duration, decoder, max_chunk, progress, _name(item))
+                    continue
+                batch.append((item, self._wave(item, sample_rate)))
+            except UserError as err:
+                yield from self._flush(batch, decoder)
+                batch = []
+                yield item, err
+                continue
+            if len(batch) >= BATCH_SIZE or sum(len(w) for _, w in batch) >= BATCH_SECONDS * self.sample_rate:
+                yield from self._flush(batch, decoder)
+                batch = []
+        yield from self._flush(batch, decoder)
+
+    def _duration(self, item: Audio, sample_rate: int | None) -> float:
+        if isinstance(item, (str, Path)):
+            return audio_info(item).duration
+        return len(item) / (sample_rate or self.sample_rate)
+
+    def _wave(self, item: Audio, sample_rate: int | None) -> torch.Tensor:
+        if isinstance(item, (str, Path)):
+            return load_audio(item, self.sample_rate)
+        return waveform_from_array(item, sample_rate or self.sample_rate, self.sample_rate)
+
+    def _blocks(self, item: Audio, sample_rate: int | None) -> Iterator[torch.Tensor]:
+        if isinstance(item, (str, Path)):
+            return audio_blocks(item, self.sample_rate, BLOCK_SECONDS)
+        wave, step = self._wave(item, sample_rate), round(BLOCK_SECONDS * self.sample_rate)
+        return (wave[i:i + step] for i in range(0, len(wave), step))
+
+    def _flush(self, batch: list[tuple[Audio, torch.Tensor]], decoder: TokenDecoder
+               ) -> Iterator[tuple[Audio, TranscriptionResult]]:
+        """Decode short items whole: each is one segment."""
+        if not batch:
+            return
+        whole = [Chunk(0, wave, 0.0, len(wave) / self.sample_rate) for _, wave in batch]
+        for (item, wave), (segments, words, tokens) in zip(batch, self._decode(whole, decoder)):
+            yield item, _result(segments, words, tokens, len(wave) / self.sample_rate)
+
+    def _long(self, blocks: Iterable[torch.Tensor], duration: float, decoder: TokenDecoder, max_chunk: float,
+              progress: bool | None, name: str) -> TranscriptionResult:
+        """A long recording, a block at a time: pieces are decoded as soon as a batch of them is ready."""
+        # overlaps of 1 s (less for pieces under 8 s); none for LAS, whose words have no times to share them out by
+        overlap = min(1.0, max_chunk / 8) if self.timed else 0.0
+        chunker = Chunker(*self._detector_for_chunking(), ChunkingOptions(max_chunk, overlap))
+        parts: list[tuple[list[Segment], list[Word], list[Token]]] = []
+        pending: list[Chunk] = []
+        with show_progress(total=round(duration, 1), unit="s", desc=name, enabled=progress is not False,
+                           leave=False) as bar:
+            for block in blocks:
+                pending += chunker.feed(block)
+                if len(pending) >= BATCH_SIZE or sum(len(c.wave) for c in pending) >= BATCH_SECONDS * self.sample_rate:
+                    parts += self._decode(pending, decoder)
+                    pending = []
+                bar.update(round(len(block) / self.sample_rate, 1))
+            parts += self._decode(pending + chunker.finish(), decoder)
+        return _result([s for p in parts for s in p[0]], [w for p in parts for w in p[1]],
+                       [t for p in parts for t in p[2]], duration)
+
+    def _detector_for_chunking(self):
+        if self._detector is None:
+            from asr.transcription.vad import SpeechDetector  # imported here: loading it takes a second, short files never need it
+
+            self._detector = SpeechDetector(self.sample_rate)
+        d = self._detector
+        return d, self.sample_rate, d.window
+
+    def _decode(self, chunks: list[Chunk], decoder: TokenDecoder) -> list[tuple[list[Segment], list[Word], list[Token]]]:
+        """Each piece's segment (none if it holds no words), words and tokens, owned by it alone."""
+        if not chunks:
+            return []
+        seconds = sum(len(c.wave) for c in chunks) / self.sample_rate
+        self._onednn = self._onednn or seconds >= ONEDNN_AFTER_SECONDS
+        with _onednn(self._onednn):
+            transcripts = decode_waves(self.loaded, [c.wave for c in chunks], decoder, BATCH_SECONDS, BATCH_SIZE,
+                                       log_probs=self.timed)
+        out = []
+        for chunk, transcript in zip(chunks, transcripts):
+            start, end = chunk.start / self.sample_rate, (chunk.start + len(chunk.wave)) / self.sample_rate
+            words, tokens = timed_words(transcript.log_probs, transcript.ids, self.loaded.tokenizer, self.clock,
+                                        len(chunk.wave), start)
+            if self.timed and words and words[0].start is not None:
+                words = [w for w in words if chunk.owns(w.start, w.end)]
+                tokens = [t for t in tokens if words and words[0].start <= (t.start + t.end) / 2 <= words[-1].end]
+                start, end = (words[0].start, words[-1].end) if words else (start, end)
+            else:
+                start, end = max(start, chunk.keep_from), min(end, chunk.keep_to)
+            text = " ".join(w.word for w in words)
+            out.append(([Segment(start, end, text)] if text else [], words, tokens))
+        return out
+
+
+@contextlib.contextmanager
+def _onednn(enabled: bool) -> Iterator[None]:
+    """oneDNN on or off for the CPU kernels run inside (set directly: torch's `flags()` warns about TF32)."""
+    before = torch.backends.mkldnn.enabled
+    torch.backends.mkldnn.enabled = enabled and before
+    try:
+        yield
+    finally:
+        torch.backends.mkldnn.enabled = before
+
+
+def _result(segments: list[Segment], words: list[Word], tokens: list[Token], duration: float) -> TranscriptionResult:
+    return TranscriptionResult(" ".join(s.text for s in segments), segments, words, tokens, duration)
+
+
+def _name(item: Audio) -> str:
+    return Path(item).name if isinstance(item, (str, Path)) else "audio"

@@ -1,0 +1,1 @@
+"""Small helpers every room uses: files replaced whole, progress on long work."""
