@@ -16,12 +16,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from asr.utils.atomic_file import replaced_whole
 from asr.errors import UserError
 from asr.features.frontend import FeatureConfig
 from asr.features.pipeline import FeaturePipeline
 from asr.models.kinds import build_model
 from asr.text.tokenizer import AnyTokenizer, tokenizer_from_dict
+from asr.utils.atomic_file import replaced_whole
 
 FORMAT = "asr-model/2"
 FORMAT_V1 = "asr-ctc-model/1"  # CTC only, no kind recorded

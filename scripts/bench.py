@@ -28,9 +28,9 @@ from bench_train import bench_lightning, bench_plain  # noqa: E402  the same two
 
 from asr.data.manifest import read_manifest  # noqa: E402
 from asr.model_file import save_model_file  # noqa: E402
+from asr.training.acoustic import build_setup, make_datamodule  # noqa: E402
 from asr.training.config import load_config  # noqa: E402
 from asr.training.data import LengthBucketSampler  # noqa: E402
-from asr.training.acoustic import build_setup, make_datamodule  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN_CLEAN_100_UTTERANCES = 28539

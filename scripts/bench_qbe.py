@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import os
 import time
-
 from pathlib import Path
 
 import numpy as np
@@ -79,15 +78,15 @@ def random_data(args: argparse.Namespace) -> None:
 
 def fsdd_baseline(folder: Path, query_speaker: str, kind: str, threads: int) -> None:
     """DTW MAP and same-different AP on FSDD ({digit}_{speaker}_{take}.wav), one speaker's files as queries."""
+    from asr.data.manifest import Utterance
+    from asr.embedding.index import segment_features, segment_waves
+    from asr.embedding.qbe import evaluate_dtw
     from asr.features.frontend import FeatureConfig
     from asr.features.pipeline import FeaturePipeline
-    from asr.embedding.qbe import evaluate_dtw
-    from asr.embedding.index import Segment, segment_features, segment_waves
 
     files = sorted(folder.glob("*_*_*.wav"))
-    segments = [Segment(row, f.stem, str(f), None, None, f.stem.split("_")[0], f.stem.split("_")[1])
-                for row, f in enumerate(files)]
-    queries = np.array([s.row for s in segments if s.speaker == query_speaker])
+    segments = [Utterance(f.stem, str(f), 0.0, f.stem.split("_")[0], f.stem.split("_")[1]) for f in files]
+    queries = np.array([row for row, s in enumerate(segments) if s.speaker == query_speaker])
     if not len(queries):
         raise SystemExit(f"no recording of speaker {query_speaker} in {folder}")
     if kind == "fbank80":
@@ -103,7 +102,7 @@ def fsdd_baseline(folder: Path, query_speaker: str, kind: str, threads: int) -> 
         std = torch.from_numpy(np.concatenate(features).std(axis=0))
         features = segment_features(FeaturePipeline(cfg, torch.zeros_like(std), std), waves)
     feature_seconds = time.perf_counter() - began
-    result = evaluate_dtw(features, [s.word for s in segments], queries, threads=threads)
+    result = evaluate_dtw(features, [s.text for s in segments], queries, threads=threads)
     frames = [len(f) for f in features]
     print(f"FSDD, {kind}: {len(segments)} recordings ({min(frames)}-{max(frames)} frames, mean {np.mean(frames):.0f}), "
           f"{len(queries)} queries of {query_speaker}, {threads} threads")

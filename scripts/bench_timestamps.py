@@ -65,8 +65,8 @@ def errors(pairs: list[tuple[tuple[float, float], tuple[float, float]]]) -> str:
 
 def bench(model_path: str, sentences) -> None:
     import asr
-    from asr.transcription.timestamps import timed_words
     from asr.transcription.decoder import decode_waves
+    from asr.transcription.timestamps import timed_words
     from asr.transcription.word_alignment import WordAligner
 
     model = asr.load_model(model_path)

@@ -21,9 +21,9 @@ from lightning.pytorch.callbacks import Callback
 
 from asr.features.specaugment import spec_augment
 from asr.models.ctc_model import ctc_loss
+from asr.training.acoustic import build_setup, make_datamodule, make_task
 from asr.training.config import load_config
 from asr.training.task import warmup_cosine
-from asr.training.acoustic import build_setup, make_datamodule, make_task
 
 
 class StepTimer(Callback):

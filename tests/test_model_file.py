@@ -11,6 +11,7 @@ import torch
 
 from asr.cli.main import main
 from asr.data.audio import load_audio
+from asr.data.synth.sentences import generate_sentences
 from asr.features.frontend import FeatureConfig
 from asr.features.pipeline import FeaturePipeline
 from asr.model_file import load_model_file, save_model_file
@@ -18,7 +19,6 @@ from asr.models.attention_model import AttentionModel, AttentionModelConfig
 from asr.models.ctc_model import CTCModel, CTCModelConfig
 from asr.models.lstm_lm import LSTMLM, LSTMLMConfig
 from asr.models.rnn_encoder import EncoderConfig
-from asr.data.synth.sentences import generate_sentences
 from asr.text.tokenizer import build_tokenizer
 from asr.transcription.decoder import transcribe_waves
 
@@ -52,7 +52,7 @@ def test_attention_and_language_model_files_round_trip(ctc_weight: float, tmp_pa
     tokenizer = build_tokenizer("char", generate_sentences(100, seed="model-file"))
     features = FeaturePipeline(FeatureConfig(n_mels=40), torch.randn(40), torch.rand(40) + 0.5)
     model = AttentionModel(AttentionModelConfig(
-        EncoderConfig(input_dim=40, hidden=16, layers=1, stack=4, cell="jordan"), vocab_size=len(tokenizer),
+        encoder=EncoderConfig(input_dim=40, hidden=16, layers=1, stack=4, cell="jordan"), vocab_size=len(tokenizer),
         eos_id=tokenizer.eos_id, ctc_weight=ctc_weight, attention="additive", decoder_hidden=12,
         attention_dim=8, embed_dim=6)).eval()
     save_model_file(tmp_path / "model.pt", model, features, tokenizer)
@@ -89,3 +89,50 @@ def test_a_model_file_written_before_model_kinds_loads_and_transcribes_as_before
         assert main(["transcribe", "--model", str(path), *extra, *files]) == 0
         lines = capsys.readouterr().out.splitlines()
         assert [line.split("\t")[1] if "\t" in line else "" for line in lines] == list(expected.values())
+
+
+BEFORE_LAYOUT = Path(__file__).parent / "assets" / "before_layout"
+ACOUSTIC_FILES = ["ctc_char", "ctc_word_gru", "las_char", "joint_unigram"]
+
+
+@pytest.mark.parametrize("name", ACOUSTIC_FILES)
+def test_acoustic_model_files_written_before_the_layout_give_the_same_outputs(name: str) -> None:
+    """tests/assets/before_layout: model files of every acoustic kind (and cell, tokenizer, attention) written
+    by the code before the package was laid out anew, and what that code made of eight recordings: the same
+    encoder output, CTC log-probs, transcripts and word times, by default decoding and by a beam of 3."""
+    import asr
+
+    expected = json.loads((BEFORE_LAYOUT / "transcripts.json").read_text())[name]
+    outputs = torch.load(BEFORE_LAYOUT / "outputs.pt", weights_only=True)
+    wavs = sorted(str(p) for p in V1_ASSETS.glob("*.wav"))
+    recognizer = asr.load_model(BEFORE_LAYOUT / f"{name}.pt")
+    assert recognizer.loaded.kind == name.split("_")[0]
+    for label, options in {"default": {}, "beam3": {"decode": "beam", "beam": 3}}.items():
+        results = recognizer.transcribe(wavs, **options)
+        got = [{"text": r.text, "words": [[w.word, w.start, w.end] for w in r.words]} for r in results]
+        assert got == expected[label], label
+    loaded = recognizer.loaded
+    wave = load_audio(wavs[0], loaded.features.cfg.sample_rate)
+    with torch.no_grad():
+        feats, lens = loaded.features(wave[None], torch.tensor([len(wave)]))
+        enc, _ = loaded.model.encode(feats, lens)
+        torch.testing.assert_close(enc[0], outputs[f"{name}.encoder"])
+        assert loaded.model.has_ctc == (f"{name}.ctc" in outputs)
+        if loaded.model.has_ctc:
+            torch.testing.assert_close(loaded.model.ctc_log_probs(enc)[0], outputs[f"{name}.ctc"])
+
+
+def test_embedding_and_language_model_files_written_before_the_layout_give_the_same_outputs() -> None:
+    from asr.embedding.embed import embed_waves
+
+    outputs = torch.load(BEFORE_LAYOUT / "outputs.pt", weights_only=True)
+    wavs = sorted(V1_ASSETS.glob("*.wav"))
+    for kind in ("sa", "dsa", "cae"):
+        loaded = load_model_file(BEFORE_LAYOUT / f"{kind}.pt")
+        assert loaded.kind == kind and not loaded.model.has_ctc
+        waves = [load_audio(w, loaded.features.cfg.sample_rate) for w in wavs]
+        torch.testing.assert_close(embed_waves(loaded, waves), outputs[f"{kind}.vectors"])
+    lm = load_model_file(BEFORE_LAYOUT / "lm.pt")
+    tokens = torch.tensor([lm.tokenizer.encode("one two three four")])
+    with torch.no_grad():
+        torch.testing.assert_close(lm.model(tokens)[0][0], outputs["lm.log_probs"])

@@ -22,11 +22,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from asr.data.audio import load_audio
+from asr.cli.common import add_read_size_argument, readable_chunks
 from asr.data.manifest import Utterance, read_manifest, write_manifest
 from asr.errors import UserError
 from asr.model_file import load_model_file
-from asr.utils.progress import progress
 from asr.transcription.word_alignment import PROBLEMS, Alignment, WordAligner
 
 
@@ -37,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-duration", type=float, default=0.0, metavar="S",
                         help="leave out words shorter than S seconds (default: keep all)")
     parser.add_argument("--device", default="cpu", help="torch device, e.g. cuda (default: cpu)")
-    parser.add_argument("--chunk", type=int, default=100, help="utterances read and aligned at a time")
+    add_read_size_argument(parser, 100)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,35 +44,24 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--min-duration must be at least 0, not {args.min_duration}")
     if not Path(args.manifest).is_file():
         raise UserError(f"manifest not found: {args.manifest}")
-    loaded = load_model_file(args.model, args.device).require(("ctc", "joint"), args.model,
-                                                                "cut words by CTC forced alignment")
-    aligner = WordAligner(loaded)
+    aligner = WordAligner(load_model_file(args.model, args.device), args.model)
     utterances = read_manifest(args.manifest)
     if not utterances:
         raise UserError(f"manifest is empty: {args.manifest}")
     segments: list[Utterance] = []
     skipped: Counter[str] = Counter()
     unreadable = short = 0
-    with progress(total=len(utterances), desc="aligning", unit="utt") as bar:
-        for start in range(0, len(utterances), args.chunk):
-            chunk, waves = [], []
-            for utt in utterances[start:start + args.chunk]:
-                try:
-                    waves.append(load_audio(utt.audio, aligner.sample_rate, utt.start, utt.end))
-                    chunk.append(utt)
-                except UserError as err:
-                    tqdm.write(f"asr: error: {err}", file=sys.stderr)
-                    unreadable += 1
-            for utt, alignment in zip(chunk, aligner(waves, [u.text for u in chunk])):
-                if alignment.problem:
-                    tqdm.write(f"asr: skipped {utt.id}: {_reason(alignment)}", file=sys.stderr)
-                    skipped[alignment.problem] += 1
-                    continue
-                words = _segments(utt, alignment)
-                kept = [w for w in words if w.duration >= args.min_duration]
-                short += len(words) - len(kept)
-                segments += kept
-            bar.update(len(utterances[start:start + args.chunk]))
+    for chunk, waves, missing in readable_chunks(utterances, aligner.sample_rate, args.read_size, "aligning"):
+        unreadable += missing
+        for utt, alignment in zip(chunk, aligner(waves, [u.text for u in chunk])):
+            if alignment.problem:
+                tqdm.write(f"asr: skipped {utt.id}: {_reason(alignment)}", file=sys.stderr)
+                skipped[alignment.problem] += 1
+                continue
+            words = _segments(utt, alignment)
+            kept = [w for w in words if w.duration >= args.min_duration]
+            short += len(words) - len(kept)
+            segments += kept
     write_manifest(args.out, segments)
     print(_summary(len(utterances), skipped, unreadable, short, args.min_duration, segments, args.out))
     return 1 if unreadable else 0
@@ -82,9 +70,9 @@ def run(args: argparse.Namespace) -> int:
 def _segments(utt: Utterance, alignment: Alignment) -> list[Utterance]:
     """An utterance's words as segment lines of its audio file (times from the file's start)."""
     segments = []
-    for w in alignment.words:
+    for index, w in enumerate(alignment.words):
         start, end = round(utt.start + w.start, 4), round(utt.start + w.end, 4)  # 0.1 ms: finer than a sample at 8 kHz
-        segments.append(Utterance(id=f"{utt.id}_{w.index:03d}", audio=utt.audio, duration=round(end - start, 4),
+        segments.append(Utterance(id=f"{utt.id}_{index:03d}", audio=utt.audio, duration=round(end - start, 4),
                                   text=w.word, speaker=utt.speaker, start=start, end=end))
     return segments
 

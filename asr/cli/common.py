@@ -1,19 +1,30 @@
-"""The decoding options `asr evaluate` and `asr transcribe` share (not a subcommand)."""
+"""What several subcommands share (not a subcommand): the decoding options of `asr evaluate` and
+`asr transcribe`, and reading a manifest's audio a chunk of utterances at a time."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from tqdm import tqdm
+
+from asr.data.audio import load_audio
+from asr.data.manifest import Utterance
 from asr.decoding.options import METHODS
 from asr.errors import UserError
-from asr.model_file import LoadedModel
+from asr.utils.progress import progress
 
 if TYPE_CHECKING:
+    import torch
+
     from asr.transcription.decoder import TokenDecoder
+    from asr.transcription.recognizer import Recognizer
 
 
 def add_decode_arguments(parser: argparse.ArgumentParser) -> None:
+    """--decode, --beam, ... (the names of `asr.transcription.decoder.OPTION_NAMES`) and --max-chunk."""
     group = parser.add_argument_group("decoding (defaults follow the model kind: CTC greedy; LAS and joint "
                                       "beam 10, the joint search weighing CTC as the model was trained)")
     group.add_argument("--decode", choices=METHODS, help="greedy, or beam search")
@@ -32,18 +43,41 @@ def add_decode_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def check_max_chunk(args: argparse.Namespace) -> None:
-    """--max-chunk is 0 (never cut) or at least the recogniser's shortest piece; say so before any work."""
-    from asr.transcription.recognizer import MIN_CHUNK  # imported here: it loads torch, and --help should not wait for it
+    """--max-chunk as the recogniser takes it, checked before any work."""
+    from asr.transcription.chunking import check_max_chunk  # imported here: it loads torch
 
-    if args.max_chunk < 0 or 0 < args.max_chunk < MIN_CHUNK:
-        raise UserError(f"--max-chunk must be 0 (never cut) or at least {MIN_CHUNK:g} s, not {args.max_chunk:g}")
+    check_max_chunk(args.max_chunk, "--max-chunk")
 
 
-def decoder_from_args(loaded: LoadedModel, args: argparse.Namespace) -> TokenDecoder:
-    """The TokenDecoder the arguments ask for, on the model's kind's defaults."""
-    from asr.transcription.decoder import TokenDecoder, options_for  # imported late: torch and the decoders take seconds
+def decoder_from_args(recognizer: Recognizer, args: argparse.Namespace) -> TokenDecoder:
+    """The recogniser's decoder for the options the arguments give (each option's dest is its API name)."""
+    from asr.transcription.decoder import OPTION_NAMES
 
-    options = options_for(loaded.model, method=args.decode, beam=args.beam, ctc_weight=args.ctc_weight,
-                          lm=args.lm, lm_weight=args.lm_weight, length_bonus=args.length_bonus,
-                          max_len_ratio=args.max_len_ratio, lexicon=args.lexicon)
-    return TokenDecoder(loaded.model, loaded.tokenizer, options)
+    return recognizer.decoder(**{name: getattr(args, name) for name in OPTION_NAMES})
+
+
+def readable_chunks(utterances: Sequence[Utterance], sample_rate: int, size: int, desc: str, bar_from: int = 1
+                    ) -> Iterator[tuple[list[Utterance], list[torch.Tensor], int]]:
+    """(the utterances whose audio could be read, their waveforms at `sample_rate`, how many could not)
+    for each `size` utterances in turn; one line on stderr per unreadable file, and a progress bar
+    when there are at least `bar_from` utterances."""
+    if size < 1:
+        raise UserError(f"--read-size must be at least 1, not {size}")
+    with progress(total=len(utterances), desc=desc, unit="utt", enabled=len(utterances) >= bar_from) as bar:
+        for start in range(0, len(utterances), size):
+            chunk, waves, unreadable = [], [], 0
+            for utt in utterances[start:start + size]:
+                try:
+                    waves.append(load_audio(utt.audio, sample_rate, utt.start, utt.end))
+                    chunk.append(utt)
+                except UserError as err:
+                    tqdm.write(f"asr: error: {err}", file=sys.stderr)
+                    unreadable += 1
+            yield chunk, waves, unreadable
+            bar.update(len(utterances[start:start + size]))
+
+
+def add_read_size_argument(parser: argparse.ArgumentParser, default: int) -> None:
+    """--read-size: utterances read (and their audio held) at a time; --chunk is its older name."""
+    parser.add_argument("--read-size", "--chunk", dest="read_size", type=int, default=default, metavar="N",
+                        help=f"utterances read and processed at a time (default {default}; older name --chunk)")

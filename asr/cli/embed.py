@@ -4,9 +4,9 @@
   asr embed --model exp/cae/model.pt --manifest segments.jsonl --out vectors
 
 Writes OUT.npy (float32, one row per input: the files in the order given, then the manifest's
-lines) and OUT.jsonl (one line per row: row, id, path, start, end, word, speaker; start and end
-null for a whole file, word from the manifest when it has one). A manifest may list whole files
-(asr prepare) or word segments (asr align). A file that cannot be read gets one line on stderr
+lines) and OUT.jsonl, the index: a manifest whose line N is row N (a whole file's line, or a
+segment's with start, end and word; audio paths absolute), which `asr qbe` reads. A manifest may
+list whole files (asr prepare) or word segments (asr align). A file that cannot be read gets one line on stderr
 and no row (the index says which inputs have rows); the others are still embedded, and the exit
 status is 1. Any sample rate and channel count is accepted.
 """
@@ -14,20 +14,19 @@ status is 1. Any sample rate and channel count is accepted.
 from __future__ import annotations
 
 import argparse
-import json
-import sys
+import dataclasses
+import os
 import time
 from pathlib import Path
 
 import numpy as np
 
-from asr.utils.atomic_file import replaced_whole
-from asr.data.audio import load_audio
-from asr.data.manifest import Utterance, read_manifest
+from asr.cli.common import readable_chunks
+from asr.data.manifest import Utterance, read_manifest, write_manifest
 from asr.errors import UserError
 from asr.model_file import load_model_file
 from asr.models.kinds import EMBEDDING_KINDS
-from asr.utils.progress import progress
+from asr.utils.atomic_file import replaced_whole
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,12 +47,13 @@ def _inputs(args: argparse.Namespace) -> list[Utterance]:
     return items
 
 
-def _save(prefix: Path, vectors: np.ndarray, rows: list[dict]) -> None:
-    """OUT.npy and OUT.jsonl, each replaced whole."""
-    with replaced_whole(prefix.with_name(prefix.name + ".npy"), "wb") as f:
-        np.save(f, vectors)
-    with replaced_whole(prefix.with_name(prefix.name + ".jsonl")) as f:
-        f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+def _indexed(item: Utterance, wave_seconds: float) -> Utterance:
+    """The item as its index line: an absolute audio path (the index may be read from anywhere), and a
+    whole file's duration as read."""
+    audio = os.path.abspath(item.audio)
+    if item.is_segment:
+        return dataclasses.replace(item, audio=audio)
+    return dataclasses.replace(item, audio=audio, duration=round(wave_seconds, 4))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,23 +62,19 @@ def run(args: argparse.Namespace) -> int:
     prefix = Path(args.out)
     prefix = prefix.with_name(prefix.name.removesuffix(".npy"))
     sample_rate = loaded.features.cfg.sample_rate
-    waves, rows, failed = [], [], 0
-    for item in progress(items, desc="reading", unit="segment", enabled=len(items) >= 100):
-        try:
-            waves.append(load_audio(item.audio, sample_rate, item.start, item.end))
-        except UserError as err:
-            print(f"asr: error: {err}", file=sys.stderr)
-            failed += 1
-            continue
-        rows.append({"row": len(rows), "id": item.id, "path": item.audio, "start": item.start if item.is_segment else None,
-                     "end": item.end, "word": item.text or None, "speaker": item.speaker or None})
+    # a bar only for many inputs: reading a few files takes no time worth showing
+    ((readable, waves, failed),) = readable_chunks(items, sample_rate, len(items), "reading", bar_from=100)
     from asr.embedding.embed import embed_waves
 
     began = time.perf_counter()
     vectors = embed_waves(loaded, waves).numpy() if waves else np.zeros((0, loaded.model.cfg.vector_dim), np.float32)
     seconds = time.perf_counter() - began
-    _save(prefix, vectors.astype(np.float32), rows)
+    with replaced_whole(prefix.with_name(prefix.name + ".npy"), "wb") as f:
+        np.save(f, vectors.astype(np.float32))
+    write_manifest(prefix.with_name(prefix.name + ".jsonl"),
+                   [_indexed(item, len(wave) / sample_rate) for item, wave in zip(readable, waves)])
     audio = sum(len(w) for w in waves) / sample_rate
-    print(f"{len(rows)} vectors of {vectors.shape[1]} in {prefix}.npy, index in {prefix}.jsonl "
-          f"({audio:.1f} s of audio embedded in {seconds:.2f} s)" + (f"; {failed} unreadable, left out" if failed else ""))
+    print(f"{len(readable)} vectors of {vectors.shape[1]} in {prefix}.npy, index in {prefix}.jsonl "
+          f"({audio:.1f} s of audio embedded in {seconds:.2f} s)"
+          + (f"; {failed} unreadable, left out" if failed else ""))
     return 1 if failed else 0

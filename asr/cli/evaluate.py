@@ -7,11 +7,12 @@
 Writes one JSON line per utterance {"id", "ref", "hyp", "wer", "cer"} (default: next to the
 model, named after the manifest) and prints corpus-level WER and CER and the real-time factor
 (decoding seconds per second of audio, audio reading excluded). --plot-attention DIR writes one
-attention-alignment PNG per utterance (attention models). An utterance longer than --max-chunk is
-decoded as `asr transcribe` decodes it, cut at pauses (a model trained on sentences reads an hour
-whole at 87% WER, in 30 s pieces as well as each sentence alone). An utterance whose audio cannot be read
-gets one line on stderr and is left out of the scores; the summary counts them and the exit status
-is 1.
+attention-alignment PNG per utterance (attention models); --scores FILE writes the corpus figures
+as one JSON object (manifest, utterances, wer, cer, rtf, unreadable, hypotheses) for scripts. An
+utterance longer than --max-chunk is decoded as `asr transcribe` decodes it, cut at pauses (a model
+trained on sentences reads an hour whole at 87% WER, in 30 s pieces as well as each sentence alone).
+An utterance whose audio cannot be read gets one line on stderr and is left out of the scores; the
+summary counts them and the exit status is 1.
 """
 
 from __future__ import annotations
@@ -19,30 +20,30 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 import time
 from pathlib import Path
 
-from tqdm import tqdm
-
-from asr.utils.atomic_file import replaced_whole
-from asr.cli.common import add_decode_arguments, check_max_chunk, decoder_from_args
-from asr.data.audio import load_audio
+from asr.cli.common import (
+    add_decode_arguments,
+    add_read_size_argument,
+    check_max_chunk,
+    decoder_from_args,
+    readable_chunks,
+)
 from asr.data.manifest import read_manifest
 from asr.errors import UserError
-from asr.model_file import load_model_file
-from asr.models.kinds import ACOUSTIC_KINDS
-from asr.utils.progress import progress
 from asr.text.error_rates import error_rates
 from asr.text.normalize import normalize_text
+from asr.utils.atomic_file import replaced_whole
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, help="model file written by asr train (model.pt)")
     parser.add_argument("manifest", help="JSON-lines manifest from asr prepare")
     parser.add_argument("--out", help="per-utterance hypotheses (JSON lines); default MODEL_DIR/hyps_MANIFEST.jsonl")
+    parser.add_argument("--scores", metavar="JSON", help="also write the corpus scores here as JSON (for scripts)")
     parser.add_argument("--device", default="cpu", help="torch device, e.g. cuda (default: cpu)")
-    parser.add_argument("--chunk", type=int, default=200, help="utterances read and decoded at a time")
+    add_read_size_argument(parser, 200)
     parser.add_argument("--plot-attention", metavar="DIR", help="attention models: one alignment PNG per utterance")
     add_decode_arguments(parser)
 
@@ -51,59 +52,50 @@ def run(args: argparse.Namespace) -> int:
     check_max_chunk(args)
     if not Path(args.manifest).is_file():
         raise UserError(f"manifest not found: {args.manifest}")
-    loaded = load_model_file(args.model, args.device).require(ACOUSTIC_KINDS, args.model, "transcribe audio")
-    if args.plot_attention and loaded.kind == "ctc":
-        raise UserError("--plot-attention needs an attention model (las or joint); this one is ctc")
-    decoder = decoder_from_args(loaded, args)
+    from asr.transcription.recognizer import load_model  # imported late: torch and the decoders take seconds
+
+    recognizer = load_model(args.model, args.device)
+    if args.plot_attention and not recognizer.loaded.model.has_attention:
+        raise UserError(f"--plot-attention needs an attention model (las or joint); "
+                        f"this one is {recognizer.loaded.kind}")
+    decoder = decoder_from_args(recognizer, args)
     utterances = read_manifest(args.manifest)
     if not utterances:
         raise UserError(f"manifest is empty: {args.manifest}")
-    from asr.transcription.recognizer import Recognizer
-    from asr.training.plots import plot_attention
-
-    recognizer = Recognizer(loaded)
-    out = Path(args.out) if args.out else Path(args.model).parent / f"hyps_{Path(args.manifest).stem}.jsonl"
     refs, hyps, decoded, decoding_seconds, audio_seconds = [], [], [], 0.0, 0.0
-    sample_rate = loaded.features.cfg.sample_rate
-    with progress(total=len(utterances), desc="decoding", unit="utt") as bar:
-        for start in range(0, len(utterances), args.chunk):
-            chunk, waves = [], []
-            for utt in utterances[start:start + args.chunk]:
-                try:
-                    waves.append(load_audio(utt.audio, sample_rate, utt.start, utt.end))
-                    chunk.append(utt)
-                except UserError as err:
-                    tqdm.write(f"asr: error: {err}", file=sys.stderr)
-            if not chunk:
-                bar.update(len(utterances[start:start + args.chunk]))
-                continue
-            began = time.perf_counter()
-            texts, whole = _decode(recognizer, waves, decoder, args.max_chunk, bool(args.plot_attention))
-            decoding_seconds += time.perf_counter() - began
-            audio_seconds += sum(len(w) for w in waves) / sample_rate
-            hyps += texts
-            refs += [normalize_text(u.text) for u in chunk]
-            decoded += chunk
-            if args.plot_attention:
-                _plot(plot_attention, [chunk[i] for i in whole], whole.values(), loaded.tokenizer.symbols,
-                      Path(args.plot_attention))
-            bar.update(len(utterances[start:start + args.chunk]))
+    for chunk, waves, _ in readable_chunks(utterances, recognizer.sample_rate, args.read_size, "decoding"):
+        if not chunk:
+            continue
+        began = time.perf_counter()
+        texts, whole = _decode(recognizer, waves, decoder, args.max_chunk, bool(args.plot_attention))
+        decoding_seconds += time.perf_counter() - began
+        audio_seconds += sum(len(w) for w in waves) / recognizer.sample_rate
+        hyps += texts
+        refs += [normalize_text(u.text) for u in chunk]
+        decoded += chunk
+        if args.plot_attention:
+            _plot([chunk[i] for i in whole], whole.values(), recognizer.loaded.tokenizer.symbols,
+                  Path(args.plot_attention))
     unreadable = len(utterances) - len(decoded)
     if not decoded:
         raise UserError(f"no audio of {args.manifest} could be read ({unreadable} unreadable)")
+    out = Path(args.out) if args.out else Path(args.model).parent / f"hyps_{Path(args.manifest).stem}.jsonl"
     with replaced_whole(out) as f:
         for utt, ref, hyp in zip(decoded, refs, hyps):
-            rates = error_rates([ref], [hyp])
-            f.write(json.dumps({"id": utt.id, "ref": ref, "hyp": hyp, **rates}) + "\n")
-    rates = error_rates(refs, hyps)
-    print(f"{Path(args.manifest).name}: {len(refs)} utterances  WER {100 * rates['wer']:.2f}%  "
-          f"CER {100 * rates['cer']:.2f}%  RTF {decoding_seconds / max(audio_seconds, 1e-9):.4f}  "
+            f.write(json.dumps({"id": utt.id, "ref": ref, "hyp": hyp, **error_rates([ref], [hyp])}) + "\n")
+    scores = {"manifest": args.manifest, "utterances": len(refs), **error_rates(refs, hyps),
+              "rtf": decoding_seconds / max(audio_seconds, 1e-9), "unreadable": unreadable, "hypotheses": str(out)}
+    if args.scores:
+        with replaced_whole(args.scores) as f:
+            f.write(json.dumps(scores) + "\n")
+    print(f"{Path(args.manifest).name}: {len(refs)} utterances  WER {100 * scores['wer']:.2f}%  "
+          f"CER {100 * scores['cer']:.2f}%  RTF {scores['rtf']:.4f}  "
           + (f"{unreadable} unreadable (left out)  " if unreadable else "") + f"(hypotheses in {out})")
     return 1 if unreadable else 0
 
 
 def _decode(recognizer, waves: list, decoder, max_chunk: float, attention: bool) -> tuple[list[str], dict]:
-    """Each wave's transcript, and {index: Transcript} of those decoded whole (with `attention`, their
+    """Each wave's transcript, and {index: Hypothesis} of those decoded whole (with `attention`, their
     weights). Waves longer than max_chunk seconds are cut at pauses, as `asr transcribe` cuts them."""
     from asr.transcription.decoder import decode_waves
 
@@ -123,8 +115,10 @@ def _decode(recognizer, waves: list, decoder, max_chunk: float, attention: bool)
     return texts, whole
 
 
-def _plot(plot_attention, utterances, results, symbols, folder: Path) -> None:
+def _plot(utterances, results, symbols, folder: Path) -> None:
     """One PNG per utterance, named after its id; rows are the hypothesis' tokens and the end symbol."""
+    from asr.transcription.attention_plot import plot_attention  # matplotlib only when asked for
+
     folder.mkdir(parents=True, exist_ok=True)
     for utt, result in zip(utterances, results):
         tokens = [symbols[i] for i in result.ids] + ["<eos>"]

@@ -23,10 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from asr.errors import UserError
+from asr.data.manifest import Utterance
+from asr.embedding.index import read_segment_index, read_vectors, segment_features, segment_waves
 from asr.embedding.maps import METHODS
 from asr.embedding.qbe import MethodResult, evaluate_dtw, evaluate_vectors
-from asr.embedding.index import Segment, read_segment_index, read_vectors, segment_features, segment_waves
+from asr.errors import UserError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -72,29 +73,29 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _words(segments: list[Segment], index: str) -> list[str]:
+def _words(segments: list[Utterance], index: str) -> list[str]:
     """Every segment's word; QbE has no notion of relevance without them."""
-    unlabelled = [s.row for s in segments if not s.word]
+    unlabelled = [row for row, s in enumerate(segments) if not s.text]
     if len(unlabelled) == len(segments):
         raise UserError(f"{index}: no segment has a word label; QbE needs to know which segments are the same word")
     if unlabelled:
         raise UserError(f"{index}: {len(unlabelled)} of {len(segments)} segments have no word label "
                         f"(rows {', '.join(map(str, unlabelled[:5]))}{', ...' if len(unlabelled) > 5 else ''})")
-    return [s.word for s in segments]
+    return [s.text for s in segments]
 
 
-def _queries(segments: list[Segment], speakers: list[str] | None) -> np.ndarray:
+def _queries(segments: list[Utterance], speakers: list[str] | None) -> np.ndarray:
     if not speakers:
         return np.arange(len(segments))
-    known = sorted({s.speaker for s in segments if s.speaker is not None})
+    known = sorted({s.speaker for s in segments if s.speaker})
     unknown = [spk for spk in speakers if spk not in known]
     if unknown:
         raise UserError(f"no segment of speaker {', '.join(unknown)} in the index; "
                         f"its speakers: {', '.join(known[:20]) or 'none recorded'}{' ...' if len(known) > 20 else ''}")
-    return np.array([s.row for s in segments if s.speaker in speakers])
+    return np.array([row for row, s in enumerate(segments) if s.speaker in speakers])
 
 
-def _dtw_features(model_path: str, segments: list[Segment]) -> tuple[list[np.ndarray], dict[str, float]]:
+def _dtw_features(model_path: str, segments: list[Utterance]) -> tuple[list[np.ndarray], dict[str, float]]:
     """Frames of every segment through the model's feature pipeline, and the seconds it took."""
     from asr.model_file import load_model_file
 
@@ -124,7 +125,7 @@ def _print_table(results: list[MethodResult], feature_seconds: dict[str, float])
         print(f"{skipped} {'query' if skipped == 1 else 'queries'} skipped: no other segment has the same word")
 
 
-def _write_json(path: Path, args: argparse.Namespace, segments: list[Segment], queries: np.ndarray,
+def _write_json(path: Path, args: argparse.Namespace, segments: list[Utterance], queries: np.ndarray,
                 results: list[MethodResult], feature_seconds: dict[str, float]) -> None:
     methods = {}
     for r in results:
@@ -134,11 +135,11 @@ def _write_json(path: Path, args: argparse.Namespace, segments: list[Segment], q
             "queries": len(r.qbe.queries), "skipped": len(r.qbe.skipped), "search_seconds": r.search_seconds,
             "pairs": r.same_different.pairs, "same_pairs": r.same_different.same_pairs, **r.extra_seconds,
             **(feature_seconds if r.name == "DTW" else {}),
-            "per_query": [{"row": int(q), "id": segments[q].id, "word": segments[q].word, "ap": float(ap)}
+            "per_query": [{"row": int(q), "id": segments[q].id, "word": segments[q].text, "ap": float(ap)}
                           for q, ap in zip(r.qbe.queries, r.qbe.average_precisions)],
         }
     report = {"vectors": args.vectors, "index": args.index, "dtw_model": args.dtw,
-              "segments": len(segments), "words": len({s.word for s in segments}),
+              "segments": len(segments), "words": len({s.text for s in segments}),
               "queries_speakers": args.queries_speaker, "queries": len(queries), "methods": methods}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=1) + "\n")

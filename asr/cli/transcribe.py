@@ -24,11 +24,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from asr.utils.atomic_file import replaced_whole
 from asr.cli.common import add_decode_arguments, check_max_chunk
 from asr.data.audio import AUDIO_EXTENSIONS
 from asr.errors import UserError
 from asr.transcription.subtitles import FORMATS
+from asr.utils.atomic_file import replaced_whole
 
 STDIN = "-"
 
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from asr.transcription.recognizer import load_model
 
     recognizer = load_model(args.model, args.device)
-    decoder = decoder_from_args(recognizer.loaded, args)
+    decoder = decoder_from_args(recognizer, args)
     failed = 0
     outputs: dict[Path, str] = {}
     with _stdin_file() if STDIN in args.inputs else contextlib.nullcontext() as stdin_path:

@@ -24,9 +24,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from asr.utils.atomic_file import replaced_whole
 from asr.data.audio import audio_info, verify_audio
 from asr.errors import UserError
+from asr.utils.atomic_file import replaced_whole
 
 FIELDS = ("id", "audio", "duration", "text", "speaker")
 SEGMENT_FIELDS = ("id", "audio", "start", "end", "word", "speaker")

@@ -59,7 +59,12 @@ def select_state(state: State, index: torch.Tensor) -> State:
 
 
 class _Scorers:
-    """The fixed parts of one search: step functions, weights and the CTC scorer."""
+    """The fixed parts of one search: step functions, weights and the CTC scorer.
+
+    With CTC, the CTC columns of sos and eos are ignored, blank is never proposed as a token, and
+    in a joint search CTC scores only the PRE_BEAM_RATIO * beam best tokens by attention + LM
+    (and eos); sos is never proposed unless it is also eos.
+    """
 
     def __init__(self, *, vocab: int, sos: int, eos: int, beam: int, decoder: StepFn | None,
                  ctc_log_probs: torch.Tensor | None, ctc_lens: torch.Tensor | None, ctc_weight: float,
@@ -124,56 +129,35 @@ class _Scorers:
 
 
 def beam_search(*, batch: int, vocab: int, sos: int, eos: int, max_lens: torch.Tensor, beam: int,
-                decoder: StepFn | None = None, decoder_state: State = None,
-                ctc_log_probs: torch.Tensor | None = None, ctc_lens: torch.Tensor | None = None,
-                ctc_weight: float = 0.0, blank: int = 0,
-                lm: StepFn | None = None, lm_weight: float = 0.0,
-                length_bonus: float = 0.0, length_norm: bool = True) -> list[list[int]]:
+                decoder: StepFn | None = None, decoder_state: State = None, ctc_log_probs: torch.Tensor | None = None,
+                ctc_lens: torch.Tensor | None = None, ctc_weight: float = 0.0, blank: int = 0, lm: StepFn | None = None,
+                lm_weight: float = 0.0, length_bonus: float = 0.0, length_norm: bool = True) -> list[list[int]]:
     """Best hypothesis per utterance, token ids without sos/eos.
 
     batch utterances; decoder_state holds `batch` rows (the search expands it to batch*beam itself
     with select_state); ctc_log_probs (batch, T, V), ctc_lens (batch,); max_lens (batch,) = most
-    output tokens allowed per utterance.
-    Score of a token = (1 - ctc_weight) * attention log-prob + ctc_weight * CTC prefix score delta
-                       + lm_weight * LM log-prob + length_bonus   (length_bonus: not for eos).
+    output tokens allowed per utterance. A token's score is the module docstring's.
     With decoder None it is a pure CTC prefix beam search (ctc_weight taken as 1); with
     ctc_log_probs None it is a pure attention search. beam=1 is greedy.
-
     Each step keeps an utterance's `beam` best extensions of its live hypotheses by raw score;
     those ending in eos are finished (so a beam can shrink, and beam=1 stops at the first eos).
     Finished hypotheses are ranked by score / (tokens + 1) with length_norm (the +1 is eos), else
-    by score. An utterance stops when no live hypothesis is left, or when it has
-    `beam` finished ones and no live one can still beat the beam-th: every term but length_bonus is
-    a log-probability (<= 0), so a live score s after L tokens can end no better than
-    s + max(bonus, 0) * (max_len - L), divided by the best length in [L, max_len] + 1 with
-    length_norm (which rarely prunes; then the search runs until the beam empties or max_len).
-    A hypothesis with max_len tokens may only end, so every utterance ends by max_len + 1 steps.
-    With CTC, the CTC columns of sos and eos are ignored, blank is never proposed as a token, and
-    in a joint search CTC scores only the PRE_BEAM_RATIO * beam best tokens by attention + LM
-    (and eos); sos is never proposed unless it is also eos.
+    by score; an utterance stops as `_done` says. A hypothesis with max_len tokens may only end, so
+    every utterance ends by max_len + 1 steps. What CTC scores: see `_Scorers`.
     """
     scorers = _Scorers(vocab=vocab, sos=sos, eos=eos, beam=beam, decoder=decoder, ctc_log_probs=ctc_log_probs,
                        ctc_lens=ctc_lens, ctc_weight=ctc_weight, blank=blank, lm=lm, lm_weight=lm_weight,
                        length_bonus=length_bonus)
     device = ctc_log_probs.device if ctc_log_probs is not None else _device_of(decoder_state, max_lens.device)
-    utts = torch.arange(batch, device=device)  # (B',) original index of each utterance still searched
-    rows = utts.repeat_interleave(beam)  # (N,) = (B' * beam,) the utterance of each hypothesis row
-    # Only the first row of each utterance starts live, so the beam does not fill with copies of sos.
-    scores = torch.full((batch * beam,), NEG_INF, device=device)
-    scores[::beam] = 0.0
-    tokens = torch.full((batch * beam,), sos, dtype=torch.long, device=device)  # last token of each row
-    seqs = torch.empty((batch * beam, 0), dtype=torch.long, device=device)  # tokens so far, (N, L)
-    dec_state, lm_state = select_state(decoder_state, rows), None
-    ctc_state = scorers.ctc.initial_state(rows) if scorers.ctc is not None else None
-    max_lens = max_lens.to(device)
+    utts, rows, scores, tokens, seqs, dec_state, ctc_state = _start(batch, beam, sos, device, scorers, decoder_state)
+    lm_state, max_lens = None, max_lens.to(device)
     finished = _Finished(batch, beam, length_norm, device)
 
     for step in range(int(max_lens.max()) + 1 if batch else 0):
         # 1. scores of every next token for every row: (N, V)
         token_scores, dec_state, lm_state = scorers.step(tokens, dec_state, lm_state, ctc_state)
         total = scores[:, None] + token_scores
-        # a hypothesis that has its utterance's most tokens may only end
-        at_limit = step >= max_lens[rows]  # (N,)
+        at_limit = step >= max_lens[rows]  # (N,): a hypothesis at its utterance's most tokens may only end
         total[at_limit] = _only_eos(total[at_limit], eos)
         # 2. the beam best (row, token) pairs of each utterance, over all its rows' extensions
         scores, src, tokens = _top_per_utterance(total, beam)
@@ -191,14 +175,34 @@ def beam_search(*, batch: int, vocab: int, sos: int, eos: int, max_lens: torch.T
         if done.all():
             break
         if done.any():
-            keep = (~done).nonzero()[:, 0]  # utterances still searched, in the order of `utts`
-            keep_rows = (keep[:, None] * beam + torch.arange(beam, device=device)).reshape(-1)
-            utts = utts[keep]
-            rows, scores, tokens, seqs, dec_state, lm_state = select_state(
-                (rows, scores, tokens, seqs, dec_state, lm_state), keep_rows)
-            if ctc_state is not None:
-                ctc_state = CTCPrefixScorer.select(ctc_state, keep_rows)
+            utts, rows, scores, tokens, seqs, dec_state, lm_state, ctc_state = _without(
+                done, beam, utts, rows, scores, tokens, seqs, dec_state, lm_state, ctc_state)
     return finished.best()
+
+
+def _start(batch: int, beam: int, sos: int, device: torch.device, scorers: _Scorers, decoder_state: State) -> tuple:
+    """The search's first step: (utts (B,), the original index of each utterance still searched; rows (N,)
+    = (B * beam,), the utterance of each hypothesis row; scores (N,); tokens (N,), each row's last token;
+    seqs (N, 0), the tokens so far; the decoder's and the CTC scorer's states of each row). Only each
+    utterance's first row starts live (score 0, the others -inf), so the beam does not fill with copies of sos."""
+    utts = torch.arange(batch, device=device)
+    rows = utts.repeat_interleave(beam)
+    scores = torch.full((batch * beam,), NEG_INF, device=device)
+    scores[::beam] = 0.0
+    tokens = torch.full((batch * beam,), sos, dtype=torch.long, device=device)
+    seqs = torch.empty((batch * beam, 0), dtype=torch.long, device=device)
+    ctc_state = scorers.ctc.initial_state(rows) if scorers.ctc is not None else None
+    return utts, rows, scores, tokens, seqs, select_state(decoder_state, rows), ctc_state
+
+
+def _without(done: torch.Tensor, beam: int, utts: torch.Tensor, *states: State) -> tuple:
+    """The search's utterances and row states less the utterances that are `done` (B',): (utts, *states),
+    the last state the CTC prefix state (or None)."""
+    keep = (~done).nonzero()[:, 0]  # utterances still searched, in the order of `utts`
+    keep_rows = (keep[:, None] * beam + torch.arange(beam, device=keep.device)).reshape(-1)
+    *rows, ctc_state = states
+    ctc_state = CTCPrefixScorer.select(ctc_state, keep_rows) if ctc_state is not None else None
+    return utts[keep], *select_state(tuple(rows), keep_rows), ctc_state
 
 
 def _only_eos(total: torch.Tensor, eos: int) -> torch.Tensor:
@@ -230,6 +234,11 @@ def _top_per_utterance(total: torch.Tensor, beam: int) -> tuple[torch.Tensor, to
 def _done(scores: torch.Tensor, kth: torch.Tensor, length: int, max_lens: torch.Tensor, beam: int,
           length_bonus: float, length_norm: bool) -> torch.Tensor:
     """Which utterances (B',) can stop: no live row, or none that can beat the beam-th finished.
+
+    Every term of a score but length_bonus is a log-probability (<= 0), so a live score s after L
+    tokens can end no better than s + max(bonus, 0) * (max_len - L), divided by the best length in
+    [L, max_len] + 1 with length_norm (which rarely prunes: the search then runs until the beam
+    empties or max_len).
 
     scores : Tensor, shape = (B' * beam,), live scores (-inf = not live), all after `length` tokens
     kth    : Tensor, shape = (B',), ranking score of the beam-th best finished (-inf if fewer)

@@ -12,7 +12,7 @@ ends, so that the words tile the utterance: the frames of a gap carry no evidenc
 neighbour, and the middle errs by at most half the gap either way. Measured on the 42 ordered pairs
 of the 7 digit recordings in tests/assets/v1_model that its word model recognises, joined by 0.5 s
 of quiet noise: the midpoint put each recording whole inside its own word's segment in 37 pairs; the
-tokens' own frames did so in none (tests/test_word_segments.py checks both), and a fixed padding
+tokens' own frames did so in none (tests/transcription/test_word_alignment.py checks both), and a fixed padding
 around them (clipped to the gap's middle) of 0.1, 0.2 or 0.3 s in 0, 0 and 24. In continuous speech
 (scripts/align_librispeech.py: a character model fit to 132 LibriSpeech utterances, which are cut in
 two at 393 word boundaries and each half transcribed) the words either side of the cut came back

@@ -1,1 +1,2 @@
-"""Query-by-example evaluation: retrieval metrics, the frame-level DTW baseline and a 2-D map of vectors."""
+"""Audio Word2Vec in use: segments -> vectors (embed), the index of what was embedded, and query-by-example
+evaluation (retrieval metrics, the frame-level DTW baseline, 2-D maps of vectors)."""

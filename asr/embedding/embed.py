@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import torch
 
-from asr.features.batching import feature_batches
+from asr.features.batching import map_feature_batches
 from asr.model_file import LoadedModel
 from asr.models.kinds import EMBEDDING_KINDS
 
@@ -21,8 +21,11 @@ def embed_waves(loaded: LoadedModel, waves: Sequence[torch.Tensor], max_batch_se
     """
     if loaded.kind not in EMBEDDING_KINDS:
         raise ValueError(f"a {loaded.kind} model makes no vectors (that needs {', '.join(EMBEDDING_KINDS)})")
-    device = next(loaded.model.parameters()).device
-    vectors = torch.zeros(len(waves), loaded.model.cfg.vector_dim)
-    for batch, feats, feat_lens in feature_batches(loaded.features, waves, max_batch_seconds, max_batch_size, device):
-        vectors[batch] = loaded.model.embed(feats, feat_lens).float().cpu()
-    return vectors
+    model = loaded.model
+
+    def vectors(feats: torch.Tensor, feat_lens: torch.Tensor) -> list[torch.Tensor]:
+        return list(model.embed(feats, feat_lens).float().cpu())
+
+    rows = map_feature_batches(loaded.features, waves, vectors, max_batch_seconds, max_batch_size,
+                               next(model.parameters()).device)
+    return torch.stack(rows) if rows else torch.zeros(0, model.cfg.vector_dim)

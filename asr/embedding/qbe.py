@@ -15,8 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from asr.embedding.dtw import dtw_distances
-from asr.embedding.metrics import (QbeResult, SameDifferent, cosine_similarity, qbe_mean_average_precision,
-                                   same_different_ap)
+from asr.embedding.metrics import (
+    QbeResult,
+    SameDifferent,
+    cosine_similarity,
+    qbe_mean_average_precision,
+    same_different_ap,
+)
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,10 @@ from asr.models.speller import Speller, SpellerConfig, SpellerState
 
 
 @dataclass(frozen=True)
-class AttentionModelConfig:
-    encoder: EncoderConfig = field(default_factory=EncoderConfig)
-    vocab_size: int = 0  # set from the tokenizer when the model is built
-    eos_id: int = -1  # the tokenizer's <sos/eos>: the speller starts from it and ends with it
-    blank_id: int = 0
+class AttentionSettings:
+    """What a recipe chooses of the attention decoder and the joint loss (the `model` section of a
+    training config)."""
+
     ctc_weight: float = 0.0  # λ in λ·CTC + (1-λ)·attention; 0 = LAS without a CTC head
     attention: str = "location"  # "dot", "additive" or "location"
     attention_dim: int = 256
@@ -34,6 +33,16 @@ class AttentionModelConfig:
     label_smoothing: float = 0.1
     sampling_prob: float = 0.0  # scheduled sampling: chance of feeding the speller its own last prediction
     guided_attention: float = 0.0  # weight of the guided-attention loss (0 = none); see `guided_attention_loss`
+
+
+@dataclass(frozen=True)
+class AttentionModelConfig(AttentionSettings):
+    """The settings, the encoder, and what the tokenizer decides."""
+
+    encoder: EncoderConfig = field(default_factory=EncoderConfig)
+    vocab_size: int = 0  # set from the tokenizer when the model is built
+    eos_id: int = -1  # the tokenizer's <sos/eos>: the speller starts from it and ends with it
+    blank_id: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -67,6 +76,13 @@ class AttentionModel(nn.Module):
     @property
     def kind(self) -> str:
         return "joint" if self.ctc_head is not None else "las"
+
+    @property
+    def has_ctc(self) -> bool:
+        """Whether it has a CTC head (joint models): CTC scores, forced alignment and word times."""
+        return self.ctc_head is not None
+
+    has_attention = True  # a speller: attention search and attention weights
 
     def forward(self, feats: torch.Tensor, feat_lens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The encoder's frames; decoding then runs the speller over them (see `decoder_step`)."""

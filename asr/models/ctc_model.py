@@ -27,6 +27,8 @@ class CTCModel(nn.Module):
     """forward(feats (B, T, F), feat_lens (B,)) -> (log_probs (B, T', V), out_lens (B,))."""
 
     kind = "ctc"
+    has_ctc = True  # CTC scores, forced alignment and word times
+    has_attention = False  # no speller
 
     def __init__(self, cfg: CTCModelConfig):
         super().__init__()

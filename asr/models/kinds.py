@@ -1,6 +1,15 @@
-"""The table of model kinds: how a model file's kind and config rebuild the model."""
+"""The table of model kinds: the one route from a kind to its model class, its config and its purpose.
+
+A model file stores its kind and config; `build_model` rebuilds the model from them. Training builds
+a new model's config with `new_config`, from the settings a recipe chose. Nothing else decides by
+the kind's name what a model is or can do: ask the model (`has_ctc`, `has_attention`).
+"""
 
 from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
 
 from torch import nn
 
@@ -9,24 +18,56 @@ from asr.models.ctc_model import CTCModel, CTCModelConfig
 from asr.models.lstm_lm import LSTMLM, LSTMLMConfig
 from asr.models.seq_autoencoder import SeqAutoencoder, SeqAutoencoderConfig
 
-# kind -> (model class, its config class); "las" and "joint" are one class told apart by its CTC weight,
-# the Audio Word2Vec autoencoders "sa", "dsa" and "cae" one class told apart by how they were trained
-MODEL_KINDS = {
-    "ctc": (CTCModel, CTCModelConfig),
-    "las": (AttentionModel, AttentionModelConfig),
-    "joint": (AttentionModel, AttentionModelConfig),
-    "lstm_lm": (LSTMLM, LSTMLMConfig),
-    "sa": (SeqAutoencoder, SeqAutoencoderConfig),
-    "dsa": (SeqAutoencoder, SeqAutoencoderConfig),
-    "cae": (SeqAutoencoder, SeqAutoencoderConfig),
+ACOUSTIC, EMBEDDING, LANGUAGE = "speech in, text out", "a speech segment in, a vector out", "text in, next token out"
+
+
+@dataclass(frozen=True)
+class Kind:
+    model: type[nn.Module]
+    config: type  # its frozen config dataclass, with to_dict / from_dict
+    purpose: str  # ACOUSTIC, EMBEDDING or LANGUAGE
+    fixed: dict[str, Any] = field(default_factory=dict)  # config values the kind implies
+
+
+# "las" and "joint" are one class told apart by its CTC weight; the Audio Word2Vec autoencoders
+# "sa", "dsa" and "cae" one class told apart by how they were trained
+KINDS = {
+    "ctc": Kind(CTCModel, CTCModelConfig, ACOUSTIC),
+    "las": Kind(AttentionModel, AttentionModelConfig, ACOUSTIC, {"ctc_weight": 0.0}),
+    "joint": Kind(AttentionModel, AttentionModelConfig, ACOUSTIC),
+    "sa": Kind(SeqAutoencoder, SeqAutoencoderConfig, EMBEDDING, {"variant": "sa"}),
+    "dsa": Kind(SeqAutoencoder, SeqAutoencoderConfig, EMBEDDING, {"variant": "dsa"}),
+    "cae": Kind(SeqAutoencoder, SeqAutoencoderConfig, EMBEDDING, {"variant": "cae"}),
+    "lstm_lm": Kind(LSTMLM, LSTMLMConfig, LANGUAGE),
 }
-ACOUSTIC_KINDS = ("ctc", "las", "joint")  # speech in, text out
-EMBEDDING_KINDS = ("sa", "dsa", "cae")  # a speech segment in, a vector out
+ACOUSTIC_KINDS = tuple(name for name, kind in KINDS.items() if kind.purpose == ACOUSTIC)
+EMBEDDING_KINDS = tuple(name for name, kind in KINDS.items() if kind.purpose == EMBEDDING)
+
+
+def kind_of(name: str) -> Kind:
+    """The table's entry; ValueError naming the known kinds for any other name."""
+    if name not in KINDS:
+        raise ValueError(f"unknown model kind {name!r} (known: {', '.join(KINDS)})")
+    return KINDS[name]
 
 
 def build_model(kind: str, config: dict) -> nn.Module:
     """A new model of `kind` from its config's plain-dict form (what the model file stores)."""
-    if kind not in MODEL_KINDS:
-        raise ValueError(f"unknown model kind {kind!r} (known: {', '.join(MODEL_KINDS)})")
-    model_class, config_class = MODEL_KINDS[kind]
-    return model_class(config_class.from_dict(config))
+    entry = kind_of(kind)
+    return entry.model(entry.config.from_dict(config))
+
+
+def new_config(kind: str, settings: Any = None, **derived: Any) -> Any:
+    """The frozen config of a new model of `kind`: the fields of `settings` (a dataclass the config
+    class extends, or None), the values the data decide (`derived`: encoder, vocab_size, eos_id; those
+    the config has no field for are ignored) and the values the kind implies.
+
+    >>> from asr.models.attention_model import AttentionSettings
+    >>> new_config("las", AttentionSettings(ctc_weight=0.3), vocab_size=5, eos_id=4).ctc_weight
+    0.0
+    """
+    entry = kind_of(kind)
+    names = {f.name for f in dataclasses.fields(entry.config)}
+    values = dataclasses.asdict(settings) if settings is not None else {}
+    values |= {k: v for k, v in derived.items() if k in names}
+    return entry.config(**(values | entry.fixed))

@@ -36,6 +36,7 @@ class LSTMLM(nn.Module):
     """forward(tokens (B, S)) -> logits (B, S, V) of each next token."""
 
     kind = "lstm_lm"
+    has_ctc = has_attention = False  # text in, no audio
 
     def __init__(self, cfg: LSTMLMConfig):
         super().__init__()

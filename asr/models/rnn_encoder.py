@@ -20,8 +20,9 @@ CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN, "jordan": JordanRNN}
 
 
 @dataclass(frozen=True)
-class EncoderConfig:
-    input_dim: int = 80
+class EncoderSettings:
+    """What a recipe chooses of the encoder (the `model` section of a training config)."""
+
     cell: str = "lstm"  # "lstm", "gru", "rnn" (Elman, tanh) or "jordan" (feeds back its output; jordan.py)
     hidden: int = 320  # units per direction
     layers: int = 4
@@ -29,6 +30,13 @@ class EncoderConfig:
     dropout: float = 0.2  # between layers
     stack: int = 3  # frame stacking: concatenate this many input frames, stride the same (1 = off)
     pyramid: int = 0  # the first `pyramid` layers are each followed by a 2x time reduction (LAS pBLSTM)
+
+
+@dataclass(frozen=True)
+class EncoderConfig(EncoderSettings):
+    """The settings and the input size, which the features decide."""
+
+    input_dim: int = 80
 
     @property
     def reduction(self) -> int:

@@ -30,12 +30,18 @@ VARIANTS = ("sa", "dsa", "cae")
 
 
 @dataclass(frozen=True)
-class SeqAutoencoderConfig:
+class AutoencoderSettings:
+    """What a recipe chooses of the autoencoder beyond its encoder (the `model` section of a training config)."""
+
+    vector_dim: int = 100  # the size of a segment's vector (Chung et al. 2016 used 100)
+    decoder_hidden: int = 320
+    decoder_layers: int = 1
+
+
+@dataclass(frozen=True)
+class SeqAutoencoderConfig(AutoencoderSettings):
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
     variant: str = "sa"  # "sa", "dsa" or "cae": how the model is trained (its kind in the model file)
-    vector_dim: int = 100  # the size of a segment's vector
-    decoder_hidden: int = 256
-    decoder_layers: int = 1
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -65,6 +71,8 @@ class SeqAutoencoder(nn.Module):
         self.bottleneck = nn.Linear(cfg.encoder.output_dim, cfg.vector_dim)
         self.decoder = nn.LSTM(cfg.vector_dim, cfg.decoder_hidden, num_layers=cfg.decoder_layers, batch_first=True)
         self.out = nn.Linear(cfg.decoder_hidden, cfg.encoder.input_dim)
+
+    has_ctc = has_attention = False  # vectors out, no tokens
 
     @property
     def kind(self) -> str:

@@ -10,9 +10,9 @@ import base64
 import json
 from pathlib import Path
 
-from asr.utils.atomic_file import replaced_whole
 from asr.errors import UserError
 from asr.text.tokenizer import AnyTokenizer, tokenizer_from_dict
+from asr.utils.atomic_file import replaced_whole
 
 FORMAT = "asr-tokenizer-1"
 

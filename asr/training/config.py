@@ -14,15 +14,17 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from torch import nn
 
 from asr.errors import UserError
 from asr.features.frontend import FeatureConfig
 from asr.features.specaugment import SpecAugmentConfig
-from asr.models.attention_model import AttentionModelConfig
-from asr.models.ctc_model import CTCModelConfig
+from asr.models.attention_model import AttentionSettings
+from asr.models.kinds import ACOUSTIC_KINDS, EMBEDDING_KINDS, build_model, kind_of, new_config
 from asr.models.lstm_lm import LSTMLMConfig
-from asr.models.rnn_encoder import EncoderConfig
-from asr.models.seq_autoencoder import VARIANTS, SeqAutoencoderConfig
+from asr.models.rnn_encoder import EncoderConfig, EncoderSettings
+from asr.models.seq_autoencoder import AutoencoderSettings
+from asr.text.tokenizer import AnyTokenizer
 
 
 @dataclass
@@ -49,51 +51,47 @@ class TokenizerConfig:
 
 @dataclass
 class ModelConfig:
-    """The model: its kind, the RNN encoder, and (las, joint) the attention decoder."""
+    """The model: its kind and the settings of its parts. A recipe may write a part's settings at the
+    section's level (`model: {hidden: 256, decoder_hidden: 128}`, as every recipe does) or in the
+    part's own section (`model: {encoder: {hidden: 256}}`); one written at the section's level goes
+    to every part that has it (decoder_hidden: the speller's and the autoencoder's)."""
 
     kind: str = "ctc"  # "ctc", "las" (attention decoder), "joint" (CTC head + attention decoder), or the
     # Audio Word2Vec autoencoders "sa", "dsa" (masked input) and "cae" (another instance of the word out)
-    cell: str = "lstm"  # "lstm", "gru", "rnn" (Elman) or "jordan"
-    hidden: int = 320  # encoder units per direction
-    layers: int = 4
-    bidirectional: bool = True
-    dropout: float = 0.2  # between encoder layers
-    stack: int = 3  # frame stacking: concatenate this many input frames, stride the same (1 = off)
-    pyramid: int = 0  # the first `pyramid` layers are each followed by a 2x time reduction (LAS pBLSTM)
-    ctc_weight: float = 0.3  # joint: λ in λ·CTC + (1-λ)·attention (Kim et al. 2017 found 0.2-0.5 best)
-    attention: str = "location"  # "dot", "additive" or "location" (location-aware)
-    attention_dim: int = 256
-    decoder_hidden: int = 320
-    decoder_layers: int = 1
-    embed_dim: int = 128
-    decoder_dropout: float = 0.1
-    label_smoothing: float = 0.1
-    sampling_prob: float = 0.0  # scheduled sampling: chance of feeding the speller its own last prediction
-    guided_attention: float = 0.0  # weight of a loss on attention far from the diagonal (0 = none)
-    vector_dim: int = 100  # sa, dsa, cae: the size of a segment's vector (Chung et al. 2016 used 100)
+    encoder: EncoderSettings = field(default_factory=EncoderSettings)
+    # las, joint; ctc_weight is joint's λ in λ·CTC + (1-λ)·attention (Kim et al. 2017 found 0.2-0.5 best)
+    speller: AttentionSettings = field(default_factory=lambda: AttentionSettings(ctc_weight=0.3))
+    autoencoder: AutoencoderSettings = field(default_factory=AutoencoderSettings)  # sa, dsa, cae
     init_from: str = ""  # sa, dsa, cae: a trained autoencoder's model file to start from (cae starts from an sa)
 
-    def model_config(self, input_dim: int, vocab_size: int = 0,
-                     eos_id: int | None = None) -> CTCModelConfig | AttentionModelConfig | SeqAutoencoderConfig:
+    PARTS = ("encoder", "speller", "autoencoder")  # sections whose settings may be written at this level
+
+    def __post_init__(self) -> None:
+        if self.kind not in ACOUSTIC_KINDS + EMBEDDING_KINDS:
+            raise ValueError(f"model.kind must be one of {', '.join(ACOUSTIC_KINDS + EMBEDDING_KINDS)}, "
+                             f"not {self.kind!r}")
+
+    def model_config(self, input_dim: int, vocab_size: int = 0, eos_id: int | None = None) -> Any:
         """The frozen config of the model this describes, for features of `input_dim` and a tokenizer."""
-        encoder = EncoderConfig(input_dim=input_dim, cell=self.cell, hidden=self.hidden, layers=self.layers,
-                                bidirectional=self.bidirectional, dropout=self.dropout, stack=self.stack,
-                                pyramid=self.pyramid)
-        if self.kind == "ctc":
-            return CTCModelConfig(encoder=encoder, vocab_size=vocab_size)
-        if self.kind in VARIANTS:
-            return SeqAutoencoderConfig(encoder=encoder, variant=self.kind, vector_dim=self.vector_dim,
-                                        decoder_hidden=self.decoder_hidden, decoder_layers=self.decoder_layers)
-        if self.kind not in ("las", "joint"):
-            raise ValueError(f"model.kind must be ctc, las, joint, sa, dsa or cae, not {self.kind!r}")
-        if self.kind == "joint" and not 0 < self.ctc_weight <= 1:
-            raise ValueError(f"a joint model needs 0 < model.ctc_weight <= 1, not {self.ctc_weight}")
-        return AttentionModelConfig(
-            encoder=encoder, vocab_size=vocab_size, eos_id=-1 if eos_id is None else eos_id,
-            ctc_weight=self.ctc_weight if self.kind == "joint" else 0.0, attention=self.attention,
-            attention_dim=self.attention_dim, decoder_hidden=self.decoder_hidden, decoder_layers=self.decoder_layers,
-            embed_dim=self.embed_dim, decoder_dropout=self.decoder_dropout, label_smoothing=self.label_smoothing,
-            sampling_prob=self.sampling_prob, guided_attention=self.guided_attention)
+        entry = kind_of(self.kind)
+        # the part whose settings the kind's config extends (none for ctc: an encoder and a head)
+        settings = next((getattr(self, p) for p in self.PARTS[1:] if issubclass(entry.config, type(getattr(self, p)))),
+                        None)
+        encoder = EncoderConfig(**dataclasses.asdict(self.encoder), input_dim=input_dim)
+        return new_config(self.kind, settings, encoder=encoder, vocab_size=vocab_size,
+                          eos_id=-1 if eos_id is None else eos_id)
+
+    def new_model(self, input_dim: int, tokenizer: AnyTokenizer | None = None) -> nn.Module:
+        """A new model as this section describes, for features of `input_dim` (and a tokenizer's ids);
+        UserError for settings that cannot build one."""
+        vocab = dict(vocab_size=len(tokenizer), eos_id=tokenizer.eos_id) if tokenizer is not None else {}
+        try:
+            model = build_model(self.kind, self.model_config(input_dim, **vocab).to_dict())
+        except ValueError as err:  # a bad value in the config
+            raise UserError(str(err)) from None
+        if model.kind != self.kind:  # an attention model without a CTC weight is a LAS model
+            raise UserError(f"a {self.kind} model needs 0 < model.ctc_weight <= 1, not {model.cfg.ctc_weight}")
+        return model
 
 
 @dataclass
@@ -142,6 +140,14 @@ class TrainConfig:
 
 
 @dataclass
+class RecipeConfig:
+    """What a recipe's run.sh does with a config; `asr train` reads none of it."""
+
+    subsets: list[str] = field(default_factory=list)  # the corpus subsets: train, dev, then the test sets
+    decoders: dict[str, str] = field(default_factory=dict)  # a name -> its `asr evaluate` decoding flags
+
+
+@dataclass
 class Config:
     data: DataConfig = field(default_factory=DataConfig)
     features: FeatureConfig = field(default_factory=FeatureConfig)
@@ -150,29 +156,60 @@ class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     lm: LMConfig = field(default_factory=LMConfig)
+    recipe: RecipeConfig = field(default_factory=RecipeConfig)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
 
-def _build(cls: type, values: dict[str, Any], where: str) -> Any:
-    """Instantiate dataclass `cls` from a dict, recursing into dataclass fields; unknown keys are errors."""
+def _build(cls: type, values: dict[str, Any], where: str, written_above: frozenset[str] = frozenset(),
+           base: Any = None) -> Any:
+    """Instantiate dataclass `cls` from a dict, recursing into dataclass fields; unknown keys are errors.
+    written_above: keys the user wrote one section up (a part's settings), named so in messages;
+    base: the section's default (a field's default may differ from its class's: the speller's CTC weight)."""
     if not isinstance(values, dict):
         raise UserError(f"{where.removeprefix('config.')} must be a mapping, not {values!r}")
+    values, moved = _route_to_parts(cls, values)
     fields = {f.name: f for f in dataclasses.fields(cls)}
+    defaults = base if base is not None else cls()
     kwargs = {}
     for key, value in values.items():
         if key not in fields:
-            raise UserError(f"unknown setting {where}.{key} (known: {', '.join(fields)})".replace("config.", ""))
-        default = getattr(cls(), key)
+            known = list(fields) + sorted(set().union(*_part_fields(cls).values()))
+            raise UserError(f"unknown setting {where}.{key} (known: {', '.join(known)})".replace("config.", ""))
+        default = getattr(defaults, key)
+        shown = f"{where.rsplit('.', 1)[0] if key in written_above else where}.{key}".removeprefix("config.")
         if dataclasses.is_dataclass(default):
-            kwargs[key] = _build(type(default), value, f"{where}.{key}")
+            kwargs[key] = _build(type(default), value, f"{where}.{key}", frozenset(moved.get(key, ())), default)
         else:
-            kwargs[key] = _coerce(value, default, f"{where}.{key}".removeprefix("config."), str(fields[key].type))
+            kwargs[key] = _coerce(value, default, shown, str(fields[key].type))
     try:
-        return cls(**kwargs)
+        return dataclasses.replace(base, **kwargs) if base is not None else cls(**kwargs)
     except (ValueError, TypeError) as err:  # a section's own check of its values
         raise UserError(f"{where.removeprefix('config.')}: {err}") from None
+
+
+def _route_to_parts(cls: type, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, set[str]]]:
+    """Settings of a section's parts (cls.PARTS) written at the section's level, moved into every part
+    that has a field of that name (what the part's own section says wins); and which were moved where."""
+    part_fields = _part_fields(cls)
+    routed = {k: v for k, v in values.items() if not any(k in names for names in part_fields.values())}
+    moved: dict[str, set[str]] = {}
+    for part, names in part_fields.items():
+        flat = {k: v for k, v in values.items() if k in names}
+        given = values.get(part, {})
+        if flat:
+            routed[part] = flat | given if isinstance(given, dict) else given
+            moved[part] = set(flat) - set(given if isinstance(given, dict) else ())
+    return routed, moved
+
+
+def _part_fields(cls: type) -> dict[str, set[str]]:
+    """cls.PARTS -> the names of each part's settings that the section itself has no field for."""
+    own = {f.name for f in dataclasses.fields(cls)}
+    defaults = cls() if getattr(cls, "PARTS", ()) else None
+    return {part: {f.name for f in dataclasses.fields(getattr(defaults, part))} - own
+            for part in getattr(cls, "PARTS", ())}
 
 
 # a type named in a field's annotation -> a value of it, to check against when the default is None
@@ -196,8 +233,11 @@ def _coerce(value: Any, default: Any, where: str, annotation: str = "") -> Any:
         return float(value)
     if not isinstance(value, type(default)):
         raise UserError(f"{where} must be {_kind(default)}, not {value!r}")
-    if annotation == "list[float]":
-        return [_coerce(item, 0.0, f"{where}[{i}]") for i, item in enumerate(value)]
+    items = {"list[float]": 0.0, "list[str]": "", "dict[str, str]": ""}  # a container's items: a stand-in of their type
+    if annotation.startswith("list[") and annotation in items:
+        return [_coerce(item, items[annotation], f"{where}[{i}]") for i, item in enumerate(value)]
+    if annotation.startswith("dict[") and annotation in items:
+        return {str(key): _coerce(item, items[annotation], f"{where}.{key}") for key, item in value.items()}
     return value
 
 

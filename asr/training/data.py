@@ -1,4 +1,5 @@
-"""Training data: manifests -> length-bucketed batches of padded waveforms and token ids."""
+"""Training data: manifests -> length-bucketed batches of padded waveforms and token ids, and the
+normalisation statistics measured on them."""
 
 from __future__ import annotations
 
@@ -7,16 +8,20 @@ import random
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple
 
 import lightning as L
 import torch
-import torchaudio
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from asr.data.audio import load_audio
-from asr.data.manifest import Utterance
+from asr.data.manifest import Utterance, read_manifest
 from asr.errors import UserError
+from asr.features.augment import add_noise, change_speed
+from asr.features.batching import length_batches
+from asr.features.cmvn import accumulate_stats
+from asr.features.pipeline import FeaturePipeline
 from asr.text.normalize import normalize_text
 from asr.text.tokenizer import PAD_ID, AnyTokenizer
 
@@ -104,25 +109,6 @@ def _loses_text(text: str, tokens: list[int], tokenizer: AnyTokenizer) -> bool:
     '中'; accents are kept as their base letter), or a character or word outside the vocabulary."""
     dropped_letter = any(c.isalnum() and not normalize_text(c) for c in text)
     return dropped_letter or tokenizer.decode(tokens) != normalize_text(text)
-
-
-def change_speed(wave: torch.Tensor, factor: float, sample_rate: int) -> torch.Tensor:
-    """Play `wave` (S,) `factor` times faster: tempo and pitch together, as Kaldi's speed perturbation.
-
-    Resampling from rate*factor to rate shortens the signal by `factor` and shifts every formant
-    by it: the cheap way to make three speakers sound like many.
-    """
-    if factor == 1.0:
-        return wave
-    step = 100  # resample between whole multiples of 100 Hz so the polyphase filter stays small
-    return torchaudio.functional.resample(wave, round(sample_rate * factor / step), sample_rate // step)
-
-
-def add_noise(wave: torch.Tensor, snr_db: float, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Add white noise `snr_db` below the signal's power: a new room and microphone for each read."""
-    power = wave.pow(2).mean().clamp_min(1e-10)
-    noise = torch.randn(wave.shape, generator=generator, dtype=wave.dtype)
-    return wave + noise * (power / 10 ** (snr_db / 10)).sqrt()
 
 
 ItemKey = int | tuple[int, int]  # an index, or (epoch, index) from a sampler made with keys=True
@@ -229,22 +215,8 @@ class LengthBucketSampler(Sampler[list[int]]):
         self.rank, self.num_replicas = rank, num_replicas
         self.epoch = 0
         self._skip = 0
-        self.batches = self._partition(list(durations), max_seconds, max_size)
+        self.batches = length_batches(list(durations), max_seconds, max_size)
         self.padding_share = self._padding_share(list(durations), self.batches)
-
-    @staticmethod
-    def _partition(durations: list[float], max_seconds: float, max_size: int) -> list[list[int]]:
-        batches, current, longest = [], [], 0.0
-        for i in sorted(range(len(durations)), key=durations.__getitem__):
-            d = durations[i]
-            if current and (len(current) == max_size or max(longest, d) * (len(current) + 1) > max_seconds):
-                batches.append(current)
-                current, longest = [], 0.0
-            current.append(i)
-            longest = max(longest, d)
-        if current:
-            batches.append(current)
-        return batches
 
     @staticmethod
     def _padding_share(durations: list[float], batches: list[list[int]]) -> float:
@@ -355,3 +327,41 @@ class SpeechDataModule(ResumableDataModule):
         super().__init__(SpeechDataset(train, sample_rate, speeds, noise_snr, cache_audio, seed),
                          SpeechDataset(dev, sample_rate), collate, max_batch_seconds=max_batch_seconds,
                          max_batch_size=max_batch_size, num_workers=num_workers, seed=seed)
+
+
+def read_utterances(path: str, what: str, max_duration: float | None = None) -> list[Utterance]:
+    """The utterances of the `what` ("train", "dev") manifest; with `max_duration`, those no longer."""
+    if not path:
+        raise UserError(f"no {what} manifest: set data.{what} in the config or pass --data.{what} PATH")
+    if not Path(path).is_file():
+        raise UserError(f"{what} manifest not found: {path}")
+    utterances = read_manifest(path)
+    if max_duration is not None:
+        utterances = [u for u in utterances if u.duration <= max_duration]
+    if not utterances:
+        raise UserError(f"{what} manifest is empty: {path}" if max_duration is None
+                        else f"{what} manifest has nothing of at most data.max_duration={max_duration} s: {path}")
+    return utterances
+
+
+def measure_cmvn(features: FeaturePipeline, utterances: list[Utterance], count: int, seed: int,
+                 unreadable: set[str] | None = None) -> FeaturePipeline:
+    """Global mean and standard deviation of the frontend's output over a sample of training audio;
+    files that cannot be read are reported (into `unreadable`) and left out."""
+    sample = random.Random(seed).sample(utterances, min(count, len(utterances)))
+    unreadable = set() if unreadable is None else unreadable
+    unnormalised = FeaturePipeline(features.cfg)  # mean 0, std 1: the frontend (and utterance mean removal)
+
+    def frames():
+        for utt in sample:
+            try:
+                wave = load_audio(utt.audio, features.cfg.sample_rate, utt.start, utt.end)
+            except UserError as err:
+                report_unreadable(str(err), unreadable)
+                continue
+            feats, _ = unnormalised(wave.unsqueeze(0), torch.tensor([len(wave)]))
+            yield feats[0]
+
+    with torch.no_grad():
+        stats = accumulate_stats(frames())
+    return FeaturePipeline(features.cfg, stats.mean, stats.std)

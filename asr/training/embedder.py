@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-import lightning as L
 import torch
 
 from asr.data.manifest import Utterance
@@ -26,12 +25,21 @@ from asr.errors import UserError
 from asr.features.pipeline import FeaturePipeline
 from asr.features.specaugment import SpecAugmentConfig, spec_augment
 from asr.model_file import load_model_file
-from asr.models.kinds import EMBEDDING_KINDS, build_model
+from asr.models.kinds import EMBEDDING_KINDS
 from asr.text.normalize import normalize_text
 from asr.training.config import Config, TrainConfig
-from asr.training.data import (Example, ItemKey, ResumableDataModule, SpeechDataset, Unreadable, item_random,
-                                split_unreadable)
-from asr.training.acoustic import Trained, export, fit, measure_cmvn, read_utterances
+from asr.training.data import (
+    Example,
+    ItemKey,
+    ResumableDataModule,
+    SpeechDataset,
+    Unreadable,
+    item_random,
+    measure_cmvn,
+    read_utterances,
+    split_unreadable,
+)
+from asr.training.driver import Prepared, Trained, run_training
 from asr.training.task import ModelTask
 
 
@@ -140,12 +148,15 @@ def _examples(utterances: list[Utterance], what: str) -> list[Example]:
 def train_embedder(cfg: Config, out_dir: str | Path) -> Trained:
     """Fit an sa, dsa or cae model as configured; returns its model file (out_dir/model.pt) and how many
     files were left out because they could not be read."""
-    kind = cfg.model.kind
-    if kind not in EMBEDDING_KINDS:
-        raise ValueError(f"train_embedder trains {', '.join(EMBEDDING_KINDS)}, not {kind}")
+    if cfg.model.kind not in EMBEDDING_KINDS:
+        raise ValueError(f"train_embedder trains {', '.join(EMBEDDING_KINDS)}, not {cfg.model.kind}")
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    L.seed_everything(cfg.train.seed, verbose=False)
+    return run_training(lambda: _prepare(cfg), cfg.train.seed, out_dir, out_dir / "model.pt")
+
+
+def _prepare(cfg: Config) -> Prepared:
+    """Segments, features (the start model's, or measured), the model (from the start model's weights) and its task."""
+    kind = cfg.model.kind
     train_utts = read_utterances(cfg.data.train, "train", cfg.data.max_duration)
     dev_utts = read_utterances(cfg.data.dev, "dev", cfg.data.max_duration)
     start = _start_from(cfg.model.init_from) if cfg.model.init_from else None
@@ -155,20 +166,11 @@ def train_embedder(cfg: Config, out_dir: str | Path) -> Trained:
     else:
         features = measure_cmvn(FeaturePipeline(cfg.features), train_utts, cfg.data.cmvn_utterances, cfg.train.seed,
                                 unreadable)
-    try:
-        model = build_model(kind, cfg.model.model_config(features.dim).to_dict())
-    except ValueError as err:
-        raise UserError(str(err)) from None
+    model = cfg.model.new_model(features.dim)
     if start is not None:
         _load_weights(model, start.model, cfg.model.init_from)
     train_ex, dev_ex = _examples(train_utts, "train"), _examples(dev_utts, "dev")
-    partners = None
-    if kind == "cae":
-        partners = partner_table([normalize_text(e.utt.text) for e in train_ex], [e.utt.speaker for e in train_ex],
-                                 cfg.data.pair_across_speakers)
-        alone = sum(p == [i] for i, p in enumerate(partners))
-        print(f"cae pairs: {len(train_ex) - alone} of {len(train_ex)} training segments have a partner "
-              f"({alone} alone reconstruct themselves)")
+    partners = _partners(train_ex, cfg.data.pair_across_speakers) if kind == "cae" else None
     sample_rate = features.cfg.sample_rate
     data = ResumableDataModule(SegmentPairDataset(train_ex, sample_rate, partners, seed=cfg.train.seed),
                                SegmentPairDataset(dev_ex, sample_rate), collate_pairs,
@@ -179,18 +181,24 @@ def train_embedder(cfg: Config, out_dir: str | Path) -> Trained:
     if masks is not None and not (sa.freq_masks or sa.time_masks):
         raise UserError("a dsa model needs masks: set specaugment.time_masks or specaugment.freq_masks")
     params = sum(p.numel() for p in model.parameters())
-    print(f"model: {kind}, encoder {cfg.model.layers}x{cfg.model.hidden} {cfg.model.cell}, "
-          f"{cfg.model.vector_dim}-dim vectors, {params / 1e6:.2f} M parameters; "
-          f"{len(train_ex)} training and {len(dev_ex)} dev segments")
+    enc = model.cfg.encoder
+    print(f"model: {kind}, encoder {enc.layers}x{enc.hidden} {enc.cell}, {model.cfg.vector_dim}-dim vectors, "
+          f"{params / 1e6:.2f} M parameters; {len(train_ex)} training and {len(dev_ex)} dev segments")
     task = EmbedderTask(model, features, masks, cfg.train)
     task.unreadable = unreadable
-    trainer, best = fit(task, data, cfg.train, out_dir, monitor="val_ap_loss")
-    info = {"config": cfg.to_dict(), "train_segments": len(train_ex), "epochs": trainer.current_epoch,
-            "steps": trainer.global_step,
-            "best_val_ap": 1 - float(best.best_model_score) if best.best_model_score is not None else None}
-    model_path = out_dir / "model.pt"
-    export(trainer, model_path, task.model, task.features, None, info, out_dir)
-    return Trained(model_path, len(unreadable))
+    return Prepared(task, data, cfg.train, "val_ap_loss", features, None,
+                    {"config": cfg.to_dict(), "train_segments": len(train_ex)},
+                    lambda best: {"best_val_ap": 1 - best if best is not None else None}, unreadable)
+
+
+def _partners(train_ex: list[Example], across_speakers: bool) -> list[list[int]]:
+    """The cae's pairs (see partner_table), with a line saying how many segments have one."""
+    partners = partner_table([normalize_text(e.utt.text) for e in train_ex], [e.utt.speaker for e in train_ex],
+                             across_speakers)
+    alone = sum(p == [i] for i, p in enumerate(partners))
+    print(f"cae pairs: {len(train_ex) - alone} of {len(train_ex)} training segments have a partner "
+          f"({alone} alone reconstruct themselves)")
+    return partners
 
 
 def _start_from(path: str):

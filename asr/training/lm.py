@@ -29,7 +29,7 @@ from asr.models.lstm_lm import LSTMLM
 from asr.text.tokenizer import PAD_ID, AnyTokenizer
 from asr.training.config import Config
 from asr.training.data import LengthBucketSampler
-from asr.training.acoustic import Trained, export, fit, training_tokenizer
+from asr.training.driver import Prepared, Trained, run_training, training_tokenizer
 from asr.training.task import ModelTask
 
 
@@ -82,10 +82,18 @@ def lm_tokenizer(cfg: Config, texts: list[str], tokenizer_from: str | None) -> A
 
 def train_lm(cfg: Config, text_paths: Sequence[str | Path], out: str | Path,
              tokenizer_from: str | None = None) -> Trained:
-    """Train an LSTM LM as cfg.lm says; writes the model file `out` (logs and checkpoints beside it) and
-    returns it with the number of text lines left out (not UTF-8)."""
+    """Train an LSTM LM as cfg.lm says; writes the model file `out` (logs and checkpoints beside it, in
+    OUT_training/) and returns it with the number of text lines left out (not UTF-8)."""
     out = Path(out)
-    L.seed_everything(cfg.train.seed, verbose=False)
+    trained = run_training(lambda: _prepare(cfg, text_paths, tokenizer_from), cfg.train.seed,
+                           out.parent / f"{out.stem}_training", out)
+    if trained.info["best_val_loss"] is not None:
+        print(f"held-out perplexity per token {trained.info['best_val_perplexity']:.2f}")
+    return trained
+
+
+def _prepare(cfg: Config, text_paths: Sequence[str | Path], tokenizer_from: str | None) -> Prepared:
+    """Sentences (a held-out share for the best epoch), the tokenizer and the model, in a text task."""
     problems: list[str] = []
     texts = read_texts(text_paths, cfg.lm.max_sentences, cfg.train.seed, problems)
     report_left_out(problems, "text")
@@ -104,21 +112,13 @@ def train_lm(cfg: Config, text_paths: Sequence[str | Path], out: str | Path,
         model = LSTMLM(cfg.lm.model_config(len(tokenizer), tokenizer.eos_id))
     except ValueError as err:
         raise UserError(str(err)) from None
-    work = out.parent / f"{out.stem}_training"  # logs, checkpoints and the learning curve
-    work.mkdir(parents=True, exist_ok=True)
     params = sum(p.numel() for p in model.parameters())
     print(f"language model: {cfg.lm.layers}x{cfg.lm.hidden} LSTM, {params / 1e6:.2f} M parameters, "
           f"{len(train)} training / {len(dev)} held-out sentences, {len(tokenizer)} tokens")
     train_cfg = dataclasses.replace(cfg.train, max_epochs=cfg.lm.max_epochs, max_minutes=cfg.lm.max_minutes,
                                     lr=cfg.lm.lr)
-    task = TextTask(model, train_cfg)
-    trainer, best = fit(task, TextDataModule(train, dev, cfg.lm.batch_size, cfg.train.seed), train_cfg, work,
-                        monitor="val_loss")
-    best_loss = float(best.best_model_score) if best.best_model_score is not None else None
-    info = {"config": dataclasses.asdict(cfg.lm), "sentences": len(train), "epochs": trainer.current_epoch,
-            "best_val_loss": best_loss,
-            "best_val_perplexity": math.exp(best_loss) if best_loss is not None else None}
-    export(trainer, out, task.model, None, tokenizer, info, work)
-    if best_loss is not None:
-        print(f"held-out perplexity per token {math.exp(best_loss):.2f}")
-    return Trained(out, len(problems))
+    return Prepared(TextTask(model, train_cfg), TextDataModule(train, dev, cfg.lm.batch_size, cfg.train.seed),
+                    train_cfg, "val_loss", None, tokenizer,
+                    {"config": dataclasses.asdict(cfg.lm), "sentences": len(train)},
+                    lambda best: {"best_val_loss": best,
+                                  "best_val_perplexity": math.exp(best) if best is not None else None}, problems)

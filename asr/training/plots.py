@@ -47,24 +47,3 @@ def plot_learning_curves(metrics_csv: Path, out_png: Path) -> Path | None:
     fig.savefig(out_png, dpi=100)
     plt.close(fig)
     return out_png
-
-
-def plot_attention(weights, tokens: list[str], title: str, out_png: Path) -> Path:
-    """One attention alignment as a heat map: output tokens (rows, top to bottom) against encoder frames.
-
-    weights : array or tensor, shape = (len(tokens), frames); a good alignment is a band running
-              from the top left to the bottom right (monotonic: each token looks at or after the last).
-    """
-    weights = getattr(weights, "numpy", lambda: weights)()
-    height = min(12.0, 1.5 + 0.16 * len(tokens))
-    fig, ax = plt.subplots(figsize=(min(14.0, 3 + 0.04 * weights.shape[1]), height))
-    ax.imshow(weights, aspect="auto", origin="upper", cmap="viridis", interpolation="nearest")
-    ax.set_yticks(range(len(tokens)))
-    ax.set_yticklabels(tokens, fontsize=7)
-    ax.set_xlabel("encoder frame")
-    ax.set_ylabel("output token")
-    ax.set_title(title, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(out_png, dpi=100)
-    plt.close(fig)
-    return out_png

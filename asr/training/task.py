@@ -15,7 +15,6 @@ import lightning as L
 import torch
 from lightning.pytorch.callbacks import Timer
 
-from asr.decoding.options import DecodeOptions
 from asr.errors import UserError
 from asr.features.freq_warp import random_warps
 from asr.features.pipeline import FeaturePipeline
@@ -163,8 +162,8 @@ class SpeechTask(ModelTask):
         self.specaugment = specaugment
         # greedy with the weights the model was trained with: a joint model is scored by its joint search
         # (beam 1), not by its CTC head alone, whose early dev errors would pick the wrong checkpoint
-        self.dev_decoder = TokenDecoder(model, tokenizer, DecodeOptions(
-            method="greedy", ctc_weight=getattr(model.cfg, "ctc_weight", None)))
+        self.dev_decoder = TokenDecoder.for_model(model, tokenizer, decode="greedy",
+                                                  ctc_weight=model.cfg.ctc_weight if model.has_attention else None)
         self._dev_refs: list[str] = []
         self._dev_hyps: list[str] = []
 

@@ -23,7 +23,22 @@ from dataclasses import dataclass
 
 import torch
 
+from asr.errors import UserError
+
 NEG_GAP = 0.15  # speech ends below threshold - NEG_GAP (Silero's default hysteresis)
+MIN_CHUNK = 2.0  # shortest max_chunk (s): a piece must hold two overlaps, a pad and some speech
+
+
+def check_max_chunk(seconds: float, name: str = "max_chunk") -> float:
+    """`seconds` when it is 0 (never cut) or at least MIN_CHUNK; else a UserError naming it as `name`
+    (the option as the user wrote it: --max-chunk on the command line).
+
+    >>> check_max_chunk(30.0)
+    30.0
+    """
+    if not (seconds == 0 or seconds >= MIN_CHUNK):  # NaN fails both
+        raise UserError(f"{name} must be 0 (never cut) or at least {MIN_CHUNK:g} s, not {seconds:g}")
+    return seconds
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,13 @@ class ChunkingOptions:
     min_silence: float = 0.3
     min_speech: float = 0.1
     pad: float = 0.15
+
+    @classmethod
+    def for_max_chunk(cls, max_chunk: float, overlap: bool = True) -> ChunkingOptions:
+        """Pieces of at most `max_chunk` s (checked), overlapping by 1 s (less for pieces under 8 s),
+        or not at all (models whose words have no times to share the overlap out by)."""
+        check_max_chunk(max_chunk)
+        return cls(max_chunk, min(1.0, max_chunk / 8) if overlap else 0.0)
 
     def __post_init__(self) -> None:
         if self.max_chunk < 3 * (2 * self.overlap + self.pad) or self.max_chunk <= 0:

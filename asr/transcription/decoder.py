@@ -1,9 +1,10 @@
 """Waveforms in, text out: the one entry point from a trained model to transcripts.
 
-`TokenDecoder` routes a model's outputs to the decoding functions of `asr.decoding` as one
-`DecodeOptions` says (greedy or beam; CTC, attention or joint scores; a language model), with
-defaults that follow the model's kind. `asr evaluate`, `asr transcribe` and validation during
-training all decode through it.
+`resolve_options` turns options named as on the command line into the one `DecodeOptions` a search
+runs with, defaults settled by what the model can do; `TokenDecoder` routes a model's outputs to the
+decoding functions of `asr.decoding` as those options say (greedy or beam; CTC, attention or joint
+scores; a language model). `asr evaluate`, `asr transcribe`, the Python API (`Recognizer`) and
+validation during training all decode through it.
 """
 
 from __future__ import annotations
@@ -19,52 +20,57 @@ from asr.decoding.beam_search import beam_search
 from asr.decoding.ctc_greedy import ctc_greedy
 from asr.decoding.options import DecodeOptions
 from asr.errors import UserError
-from asr.features.batching import feature_batches
+from asr.features.batching import map_feature_batches
 from asr.model_file import LoadedModel, load_model_file
 from asr.text.tokenizer import AnyTokenizer
 
 KENLM_SUFFIXES = (".arpa", ".bin", ".binary", ".klm")
+DEFAULT_LM_WEIGHT = 0.3  # when --lm comes without --lm-weight: the common starting point of shallow fusion
+# Decoding options by their names on the command line and in the Python API (decode=, beam=, ...) ->
+# the fields of DecodeOptions: the one mapping, used by `asr transcribe`, `asr evaluate` and `Recognizer`.
+OPTION_NAMES = {"decode": "method", "beam": "beam", "ctc_weight": "ctc_weight", "lm": "lm",
+                "lm_weight": "lm_weight", "length_bonus": "length_bonus", "max_len_ratio": "max_len_ratio",
+                "lexicon": "lexicon"}
 
 
-class Transcript(NamedTuple):
+class Hypothesis(NamedTuple):
+    """What the decoder makes of one utterance."""
+
     text: str
     ids: list[int]  # the decoded token ids
     attention: torch.Tensor | None  # (len(ids) + 1, encoder frames) for attention models when asked for
     log_probs: torch.Tensor | None = None  # (valid encoder frames, vocab) CTC log-probs on the CPU, when asked for
 
 
-DEFAULT_LM_WEIGHT = 0.3  # when --lm comes without --lm-weight: the common starting point of shallow fusion
-
-
-def default_options(model: torch.nn.Module) -> DecodeOptions:
-    """What a model kind decodes with when the user says nothing: CTC greedy; LAS and joint beam 10
-    (the joint search weighs CTC as the model was trained, λ)."""
-    if model.kind == "ctc":
-        return DecodeOptions(method="greedy")
-    return DecodeOptions(method="beam", beam=10)
-
-
-def options_for(model: torch.nn.Module, **given) -> DecodeOptions:
-    """The kind's defaults with what the user gave (None values are left to the defaults)."""
+def resolve_options(model: torch.nn.Module, **named) -> DecodeOptions:
+    """Options by their command-line names (None or absent: left to the model) -> the DecodeOptions a
+    search runs with, every default settled once: CTC models decode greedily, LAS and joint models by
+    beam 10; the CTC weight is 1 for a CTC model and for a joint model's greedy decoding (its CTC head,
+    its fastest decoder), the trained λ for a joint beam search, 0 for LAS; an LM weighs 0.3 unless
+    given. UserError for options the model cannot take."""
+    unknown = sorted(set(named) - set(OPTION_NAMES))
+    if unknown:
+        raise TypeError(f"unknown decoding option(s) {', '.join(unknown)} (known: {', '.join(OPTION_NAMES)})")
+    given = {OPTION_NAMES[k]: v for k, v in named.items() if v is not None}
     try:
-        return dataclasses.replace(default_options(model), **{k: v for k, v in given.items() if v is not None})
+        options = DecodeOptions(**({"method": "beam", "beam": 10} if model.has_attention else {}) | given)
     except ValueError as err:
         raise UserError(str(err)) from None
+    lm_weight = options.lm_weight if options.lm_weight is not None else DEFAULT_LM_WEIGHT if options.lm else 0.0
+    return dataclasses.replace(options, ctc_weight=_ctc_weight(model, options), lm_weight=lm_weight)
 
 
-def resolve_ctc_weight(model: torch.nn.Module, options: DecodeOptions) -> float:
-    """The CTC weight a search uses: 1 for CTC models; given; else greedy reads the CTC head of a
-    joint model (its fastest decoder) and beam search weighs CTC as the model was trained."""
-    has_ctc = model.kind != "las"
-    if model.kind == "ctc" and options.ctc_weight not in (None, 1.0):
+def _ctc_weight(model: torch.nn.Module, options: DecodeOptions) -> float:
+    """The weight of CTC scores against the speller's, as the model can take it."""
+    if not model.has_attention and options.ctc_weight not in (None, 1.0):
         raise UserError("a CTC model has no attention decoder: its CTC weight is 1")
-    if model.kind == "las" and options.ctc_weight not in (None, 0.0):
+    if not model.has_ctc and options.ctc_weight not in (None, 0.0):
         raise UserError("a LAS model has no CTC head: use --ctc-weight 0 (or train a joint model)")
     if options.ctc_weight is not None:
         return options.ctc_weight
-    if model.kind == "ctc" or (has_ctc and options.method == "greedy"):
+    if not model.has_attention or (model.has_ctc and options.method == "greedy"):
         return 1.0
-    return getattr(model.cfg, "ctc_weight", 0.0)
+    return model.cfg.ctc_weight if model.has_ctc else 0.0
 
 
 class TokenDecoder:
@@ -75,17 +81,23 @@ class TokenDecoder:
     """
 
     def __init__(self, model: torch.nn.Module, tokenizer: AnyTokenizer, options: DecodeOptions):
-        self.model, self.tokenizer = model, tokenizer
-        lm_weight = options.lm_weight if options.lm_weight is not None else DEFAULT_LM_WEIGHT if options.lm else 0.0
-        self.options = dataclasses.replace(options, ctc_weight=resolve_ctc_weight(model, options), lm_weight=lm_weight)
+        """options: as `resolve_options` settles them (a CTC weight and an LM weight, not None)."""
+        if options.ctc_weight is None or options.lm_weight is None:
+            raise ValueError("TokenDecoder takes resolved options (resolve_options)")
+        self.model, self.tokenizer, self.options = model, tokenizer, options
         self.lm_step, kenlm = self._language_model(options.lm)
-        self.ctc_only = self.options.ctc_weight == 1.0
+        self.ctc_only = options.ctc_weight == 1.0
         ctc_beam = self.ctc_only and options.method == "beam"
         if (kenlm or options.lexicon) and not ctc_beam:
             raise UserError("a KenLM file or a lexicon works with CTC beam search only (--decode beam, --ctc-weight 1)")
         if options.lm and options.method == "greedy":
             raise UserError("a language model needs --decode beam")
         self.ctc_beam = self._ctc_beam_search(kenlm) if ctc_beam else None
+
+    @classmethod
+    def for_model(cls, model: torch.nn.Module, tokenizer: AnyTokenizer, **named) -> TokenDecoder:
+        """The decoder for options named as on the command line (see `resolve_options`)."""
+        return cls(model, tokenizer, resolve_options(model, **named))
 
     def _ctc_beam_search(self, kenlm: str | None):
         """torchaudio's CTC beam search, imported here: flashlight-text is only needed for it."""
@@ -123,12 +135,19 @@ class TokenDecoder:
         models) the speller's weights over the encoder frames while it spells each result."""
         return self.decode_encoded(*self.model.encode(feats, feat_lens), attention)
 
+    @property
+    def reads_ctc(self) -> bool:
+        """Whether the search reads the model's CTC log-probs."""
+        return self.options.ctc_weight > 0
+
     @torch.inference_mode()
-    def decode_encoded(self, enc: torch.Tensor, enc_lens: torch.Tensor,
-                       attention: bool = False) -> tuple[list[list[int]], list[torch.Tensor] | None]:
-        """The same from the encoder's output, enc (B, T', E), enc_lens (B,)."""
+    def decode_encoded(self, enc: torch.Tensor, enc_lens: torch.Tensor, attention: bool = False,
+                       ctc: torch.Tensor | None = None) -> tuple[list[list[int]], list[torch.Tensor] | None]:
+        """The same from the encoder's output, enc (B, T', E), enc_lens (B,); `ctc`: the model's CTC
+        log-probs (B, T', V) of it when the caller has them already."""
         opts = self.options
-        ctc = self.model.ctc_log_probs(enc) if opts.ctc_weight > 0 else None
+        if ctc is None and self.reads_ctc:
+            ctc = self.model.ctc_log_probs(enc)
         if self.ctc_only and opts.method == "greedy":
             ids = ctc_greedy(ctc, enc_lens, self.tokenizer.blank_id)
         elif self.ctc_beam is not None:
@@ -139,11 +158,11 @@ class TokenDecoder:
                 batch=len(enc), vocab=len(self.tokenizer), sos=self.tokenizer.eos_id, eos=self.tokenizer.eos_id,
                 max_lens=max_lens, beam=1 if opts.method == "greedy" else opts.beam,
                 decoder=self.model.decoder_step, decoder_state=self.model.decoder_state(enc, enc_lens),
-                ctc_log_probs=ctc, ctc_lens=enc_lens, ctc_weight=opts.ctc_weight, blank=self.tokenizer.blank_id,
-                lm=self.lm_step, lm_weight=opts.lm_weight, length_bonus=opts.length_bonus,
-                length_norm=opts.length_norm)
+                ctc_log_probs=ctc if self.reads_ctc else None, ctc_lens=enc_lens, ctc_weight=opts.ctc_weight,
+                blank=self.tokenizer.blank_id, lm=self.lm_step, lm_weight=opts.lm_weight,
+                length_bonus=opts.length_bonus, length_norm=opts.length_norm)
         weights = None
-        if attention and self.model.kind != "ctc":
+        if attention and self.model.has_attention:
             weights = self.model.attention_weights(enc, enc_lens, ids)
         return ids, weights
 
@@ -152,29 +171,30 @@ def transcribe_waves(loaded: LoadedModel, waves: Sequence[torch.Tensor], decoder
                      max_batch_seconds: float = 200.0, max_batch_size: int = 32) -> list[str]:
     """Transcripts of 1-D waveforms at the model's sample rate, in input order (default decoding of the
     model's kind unless a `decoder` is given)."""
-    return [t.text for t in decode_waves(loaded, waves, decoder, max_batch_seconds, max_batch_size)]
+    return [h.text for h in decode_waves(loaded, waves, decoder, max_batch_seconds, max_batch_size)]
 
 
 @torch.inference_mode()
 def decode_waves(loaded: LoadedModel, waves: Sequence[torch.Tensor], decoder: TokenDecoder | None = None,
                  max_batch_seconds: float = 200.0, max_batch_size: int = 32,
-                 attention: bool = False, log_probs: bool = False) -> list[Transcript]:
-    """Transcripts of 1-D waveforms, in input order, with their token ids, (with `attention`, for
+                 attention: bool = False, log_probs: bool = False) -> list[Hypothesis]:
+    """Hypotheses of 1-D waveforms, in input order, with their token ids, (with `attention`, for
     attention models) the speller's attention weights and (with `log_probs`, for models with a CTC
     head) the CTC log-probs that time their words (`asr.transcription.timestamps`).
 
     Waves are batched in order of length so that padding stays small; the encoder ignores
     padding, so a transcript does not depend on which other files share its batch.
     """
-    decoder = decoder or TokenDecoder(loaded.model, loaded.tokenizer, default_options(loaded.model))
-    device = next(loaded.model.parameters()).device
-    results: list[Transcript | None] = [None] * len(waves)
-    for batch, feats, feat_lens in feature_batches(loaded.features, waves, max_batch_seconds, max_batch_size, device):
-        enc, enc_lens = loaded.model.encode(feats, feat_lens)
-        ids, batch_weights = decoder.decode_encoded(enc, enc_lens, attention)
-        ctc = loaded.model.ctc_log_probs(enc) if log_probs else None  # (B, T', V); None without a CTC head
-        for k, i in enumerate(batch):
-            results[i] = Transcript(loaded.tokenizer.decode(ids[k]), ids[k],
-                                    batch_weights[k] if batch_weights is not None else None,
-                                    ctc[k, :enc_lens[k]].float().cpu() if ctc is not None else None)
-    return results
+    decoder = decoder or TokenDecoder.for_model(loaded.model, loaded.tokenizer)
+    model, tokenizer = loaded.model, loaded.tokenizer
+    log_probs = log_probs and model.has_ctc
+
+    def decode(feats: torch.Tensor, feat_lens: torch.Tensor) -> list[Hypothesis]:
+        enc, enc_lens = model.encode(feats, feat_lens)
+        ctc = model.ctc_log_probs(enc) if log_probs or decoder.reads_ctc else None  # (B, T', V), once
+        ids, weights = decoder.decode_encoded(enc, enc_lens, attention, ctc)
+        return [Hypothesis(tokenizer.decode(ids[k]), ids[k], weights[k] if weights is not None else None,
+                           ctc[k, :enc_lens[k]].float().cpu() if log_probs else None) for k in range(len(ids))]
+
+    return map_feature_batches(loaded.features, waves, decode, max_batch_seconds, max_batch_size,
+                               next(model.parameters()).device)

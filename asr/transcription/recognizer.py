@@ -22,28 +22,22 @@ from pathlib import Path
 
 import torch
 
-from asr.transcription.chunking import Chunk, Chunker, ChunkingOptions
 from asr.data.audio import audio_blocks, audio_info, load_audio, waveform_from_array
 from asr.errors import UserError
 from asr.model_file import LoadedModel, load_model_file
 from asr.models.kinds import ACOUSTIC_KINDS
-from asr.utils.progress import progress as show_progress
+from asr.transcription.chunking import Chunk, Chunker, ChunkingOptions, check_max_chunk
+from asr.transcription.decoder import TokenDecoder, decode_waves
 from asr.transcription.results import Segment, Token, TranscriptionResult, Word
 from asr.transcription.timestamps import FrameClock, timed_words
-from asr.transcription.decoder import TokenDecoder, decode_waves, options_for
+from asr.utils.progress import progress as show_progress
 
-# Decoding options by the command line's names (--decode, --beam, ...) -> DecodeOptions' fields.
-DECODE_OPTIONS = {"decode": "method", "beam": "beam", "ctc_weight": "ctc_weight", "lm": "lm",
-                  "lm_weight": "lm_weight", "length_bonus": "length_bonus", "max_len_ratio": "max_len_ratio",
-                  "lexicon": "lexicon"}
 BATCH_SECONDS = 200.0  # audio decoded at once (padded), as `asr evaluate`: a few hundred MB for a BiLSTM
 BATCH_SIZE = 32
 BLOCK_SECONDS = 30.0  # audio read at a time from a long file
-MIN_CHUNK = 2.0  # shortest --max-chunk: pieces must hold two overlaps, a pad and some speech
-# On the CPU, oneDNN's LSTM (torch's default) spends seconds preparing kernels over its first calls in a
-# process (3 calls, 2.8-3.6 s each, on 2 loaded cores; then 0.05 s for 4.4 s of audio), ATen's own runs
-# from the first call at about a tenth of its speed (0.26-0.6 s). Less audio than this in a process's
-# first batch is decoded by ATen: one short file is transcribed in 0.3 s instead of 3-9 s.
+# oneDNN's LSTM (torch's default on the CPU) spends seconds preparing kernels over a process's first
+# calls, ATen's runs at once at about a tenth of its speed: below this much audio in a process's first
+# batch ATen is the faster (one 4.4 s file: 0.3 s instead of 3-9 s; recipes/mini/README.md has the figures).
 ONEDNN_AFTER_SECONDS = 30.0
 
 Audio = str | Path | torch.Tensor  # or a numpy array
@@ -60,7 +54,7 @@ class Recognizer:
     def __init__(self, loaded: LoadedModel):
         self.loaded = loaded
         self.sample_rate = loaded.features.cfg.sample_rate
-        self.timed = loaded.kind != "las"  # a CTC head to align the output with
+        self.timed = loaded.model.has_ctc  # a CTC head to align the output with
         self.clock = FrameClock.of(loaded)
         self._decoders: dict[tuple, TokenDecoder] = {}
         self._detector = None
@@ -68,15 +62,10 @@ class Recognizer:
 
     def decoder(self, **options) -> TokenDecoder:
         """The decoder for options named as on the command line (decode="beam", beam=10, lm=...;
-        None or absent: the model kind's default), built once per set of options."""
-        unknown = sorted(set(options) - set(DECODE_OPTIONS))
-        if unknown:
-            raise TypeError(f"unknown decoding option(s) {', '.join(unknown)} (known: {', '.join(DECODE_OPTIONS)})")
+        None or absent: the model's default; see `decoder.resolve_options`), built once per set of options."""
         key = tuple(sorted((k, v) for k, v in options.items() if v is not None))
         if key not in self._decoders:
-            given = {DECODE_OPTIONS[k]: v for k, v in key}
-            self._decoders[key] = TokenDecoder(self.loaded.model, self.loaded.tokenizer,
-                                               options_for(self.loaded.model, **given))
+            self._decoders[key] = TokenDecoder.for_model(self.loaded.model, self.loaded.tokenizer, **options)
         return self._decoders[key]
 
     def transcribe(self, audio: Audio | Sequence[Audio], *, sample_rate: int | None = None,
@@ -108,9 +97,7 @@ class Recognizer:
         Short items are gathered and decoded in batches; a long one is decoded on its own, in pieces.
         progress None: a bar on a terminal, a line every 15 s in a log (asr.utils.progress); False: nothing.
         """
-        if 0 < max_chunk < MIN_CHUNK:
-            raise UserError(f"pieces of long recordings must be at least {MIN_CHUNK:g} s long (or 0: never cut), "
-                            f"not {max_chunk:g}")
+        check_max_chunk(max_chunk)
         batch: list[tuple[Audio, torch.Tensor]] = []
         for item in items:
             try:
@@ -160,9 +147,7 @@ class Recognizer:
     def _long(self, blocks: Iterable[torch.Tensor], duration: float, decoder: TokenDecoder, max_chunk: float,
               progress: bool | None, name: str) -> TranscriptionResult:
         """A long recording, a block at a time: pieces are decoded as soon as a batch of them is ready."""
-        # overlaps of 1 s (less for pieces under 8 s); none for LAS, whose words have no times to share them out by
-        overlap = min(1.0, max_chunk / 8) if self.timed else 0.0
-        chunker = Chunker(*self._detector_for_chunking(), ChunkingOptions(max_chunk, overlap))
+        chunker = Chunker(*self._detector_for_chunking(), ChunkingOptions.for_max_chunk(max_chunk, self.timed))
         parts: list[tuple[list[Segment], list[Word], list[Token]]] = []
         pending: list[Chunk] = []
         with show_progress(total=round(duration, 1), unit="s", desc=name, enabled=progress is not False,
@@ -179,7 +164,9 @@ class Recognizer:
 
     def _detector_for_chunking(self):
         if self._detector is None:
-            from asr.transcription.vad import SpeechDetector  # imported here: loading it takes a second, short files never need it
+            from asr.transcription.vad import (
+                SpeechDetector,  # imported here: loading it takes a second, short files never need it
+            )
 
             self._detector = SpeechDetector(self.sample_rate)
         d = self._detector
@@ -192,12 +179,12 @@ class Recognizer:
         seconds = sum(len(c.wave) for c in chunks) / self.sample_rate
         self._onednn = self._onednn or seconds >= ONEDNN_AFTER_SECONDS
         with _onednn(self._onednn):
-            transcripts = decode_waves(self.loaded, [c.wave for c in chunks], decoder, BATCH_SECONDS, BATCH_SIZE,
+            hypotheses = decode_waves(self.loaded, [c.wave for c in chunks], decoder, BATCH_SECONDS, BATCH_SIZE,
                                        log_probs=self.timed)
         out = []
-        for chunk, transcript in zip(chunks, transcripts):
+        for chunk, hypothesis in zip(chunks, hypotheses):
             start, end = chunk.start / self.sample_rate, (chunk.start + len(chunk.wave)) / self.sample_rate
-            words, tokens = timed_words(transcript.log_probs, transcript.ids, self.loaded.tokenizer, self.clock,
+            words, tokens = timed_words(hypothesis.log_probs, hypothesis.ids, self.loaded.tokenizer, self.clock,
                                         len(chunk.wave), start)
             if self.timed and words and words[0].start is not None:
                 words = [w for w in words if chunk.owns(w.start, w.end)]

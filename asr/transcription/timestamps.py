@@ -4,10 +4,8 @@ The decoded ids (from any search: greedy, beam, joint) are aligned against the s
 log-probabilities (`forced_alignment.token_spans`); a word runs from its first token's first frame
 to its last token's last frame. Unlike `asr align`, which stretches words over the pauses so that
 they tile an utterance for cutting, these are the frames the model spent on the word, which is what
-subtitles and word highlighting want. On generated speech with known word times
-(scripts/bench_timestamps.py: 60 sentences re-spoken a word at a time, 565 words) the mini recipe's
-CTC model put boundaries 39 ms from the truth on average, starts 26 ms and ends 51 ms (CTC fires on
-a word's last letter before its sound has died away); `asr align`'s tiling boundaries are 73 ms off.
+subtitles and word highlighting want (the mini recipe's CTC model: boundaries 39 ms from the truth on
+average, `scripts/bench_timestamps.py`; recipes/mini/README.md has the figures).
 
 Encoder frame j stacks feature frames [j*r, (j+1)*r); feature frame t reads samples
 [t*hop, t*hop + win). `FrameClock` puts the boundary between two encoder frames in the middle of
@@ -22,8 +20,8 @@ import torch
 
 from asr.decoding.forced_alignment import mean_score, token_spans
 from asr.model_file import LoadedModel
-from asr.transcription.results import Token, Word
 from asr.text.tokenizer import SPACE, AnyTokenizer
+from asr.transcription.results import Token, Word
 
 WORD_START = "\u2581"  # SentencePiece's mark on a piece that starts a word
 

@@ -16,11 +16,12 @@ import torch
 
 from asr.decoding.forced_alignment import TooLongToAlign, word_spans
 from asr.errors import UserError
+from asr.features.batching import map_feature_batches
 from asr.model_file import LoadedModel
 from asr.text.normalize import normalize_text
 from asr.text.tokenizer import SPACE
+from asr.transcription.results import Word
 from asr.transcription.timestamps import FrameClock
-from asr.features.batching import feature_batches
 
 # Why an utterance was not aligned -> what the summary calls it.
 PROBLEMS = {
@@ -31,16 +32,9 @@ PROBLEMS = {
 }
 
 
-class WordSegment(NamedTuple):
-    index: int  # the word's place in the transcript (0 = first)
-    word: str  # as normalised for the model
-    start: float  # seconds from the start of the waveform
-    end: float
-    score: float  # mean probability of the word's tokens on their frames (see forced_alignment.WordSpan)
-
-
 class Alignment(NamedTuple):
-    words: list[WordSegment]  # empty when `problem` is set
+    words: list[Word]  # the transcript's words in order, timed in seconds from the waveform's start;
+    # confidence: mean probability of the word's tokens on their frames. Empty when `problem` is set
     problem: str | None = None  # a key of PROBLEMS
     detail: str = ""  # for people: which words, how many frames
 
@@ -48,9 +42,12 @@ class Alignment(NamedTuple):
 class WordAligner:
     """Word segments of waveforms at the model's sample rate, from the forced alignment of their transcripts."""
 
-    def __init__(self, loaded: LoadedModel, max_batch_seconds: float = 200.0, max_batch_size: int = 32):
-        if loaded.features is None or loaded.kind not in ("ctc", "joint"):
-            raise UserError(f"asr align needs a CTC or joint model; this is a {loaded.kind} model")
+    def __init__(self, loaded: LoadedModel, source: str = "the model", max_batch_seconds: float = 200.0,
+                 max_batch_size: int = 32):
+        """source: how messages name the model (its file)."""
+        if not loaded.model.has_ctc:
+            raise UserError(f"{source} is a {loaded.kind} model: it cannot cut words by CTC forced alignment "
+                            "(that needs ctc, joint)")
         tokenizer = loaded.tokenizer
         if tokenizer.kind not in ("char", "word"):
             raise UserError(f"asr align needs a model over characters or words; this one's tokens are "
@@ -100,18 +97,15 @@ class WordAligner:
         Waves are batched in order of length; the encoder ignores padding, so the result of one does not
         depend on the others in its batch.
         """
-        loaded = self.loaded
-        device = next(loaded.model.parameters()).device
-        results: list[tuple[torch.Tensor, int] | None] = [None] * len(waves)
-        for batch, feats, feat_lens in feature_batches(loaded.features, waves, self.max_batch_seconds,
-                                                       self.max_batch_size, device):
-            enc, enc_lens = loaded.model.encode(feats, feat_lens)
-            log_probs = loaded.model.ctc_log_probs(enc)  # (B, T', V)
-            if log_probs is None:
-                raise UserError("asr align needs a CTC or joint model; this one has no CTC head")
-            for k, i in enumerate(batch):
-                results[i] = (log_probs[k].float().cpu(), int(enc_lens[k]))
-        return results
+        model = self.loaded.model
+
+        def log_probs(feats: torch.Tensor, feat_lens: torch.Tensor) -> list[tuple[torch.Tensor, int]]:
+            enc, enc_lens = model.encode(feats, feat_lens)
+            ctc = model.ctc_log_probs(enc)  # (B, T', V)
+            return [(ctc[k].float().cpu(), int(enc_lens[k])) for k in range(len(ctc))]
+
+        return map_feature_batches(self.loaded.features, waves, log_probs, self.max_batch_seconds,
+                                   self.max_batch_size, next(model.parameters()).device)
 
     def _align(self, log_probs: torch.Tensor, frames: int, samples: int, words: list[str],
                ids: list[int]) -> Alignment:
@@ -124,8 +118,8 @@ class WordAligner:
             return Alignment([], "too_short", str(err))
         if len(spans) != len(words):  # cannot happen for char and word tokenizers; say so if it does
             raise RuntimeError(f"aligned {len(spans)} words for a transcript of {len(words)}")
-        return Alignment([WordSegment(s.word, words[s.word], self.seconds(s.start, frames, samples),
-                                      self.seconds(s.end, frames, samples), s.score) for s in spans])
+        return Alignment([Word(self.seconds(s.start, frames, samples), self.seconds(s.end, frames, samples),
+                               words[s.word], s.score) for s in spans])
 
     def seconds(self, frame: int, frames: int, samples: int) -> float:
         """The time of the boundary before encoder frame `frame` of `frames` in a wave of `samples`:

@@ -24,6 +24,14 @@ def test_unreadable_files_are_one_line_each_counted_and_left_out(digit_model, fs
     assert len(errors) == 2 and "missing.wav: no such file" in errors[0] and "notes.wav" in errors[1]
     assert "test.jsonl: 3 utterances" in captured.out and "2 unreadable (left out)" in captured.out
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["a", "b", "c"]
+    # --scores: the same figures as data, for scripts (the LibriSpeech recipe's table); --read-size is --chunk
+    scores = tmp_path / "scores.json"
+    assert main(["evaluate", "--model", str(digit_model), str(manifest), "--out", str(out), "--read-size", "2",
+                 "--scores", str(scores)]) == 1
+    printed, figures = capsys.readouterr().out, json.loads(scores.read_text())
+    assert (figures["utterances"], figures["unreadable"], figures["hypotheses"]) == (3, 2, str(out))
+    assert f"WER {100 * figures['wer']:.2f}%" in printed and f"CER {100 * figures['cer']:.2f}%" in printed
+    assert figures["rtf"] > 0 and figures["manifest"] == str(manifest)
 
 
 def test_a_manifest_of_nothing_readable_is_one_error(digit_model, tmp_path, capsys):

@@ -20,7 +20,8 @@ GAP_S = 0.3  # silence between the stretched copies in their shared file
 
 
 def _write_corpus(folder: Path) -> list[dict]:
-    """Index rows: 8 originals, 8 copies at 20 dB SNR, 8 copies stretched to 1.25x their length (one file)."""
+    """Index lines (a manifest): 8 originals, 8 copies at 20 dB SNR (whole files), 8 copies stretched to 1.25x
+    their length (segments of one file)."""
     import librosa
 
     rng = np.random.default_rng(0)
@@ -29,19 +30,25 @@ def _write_corpus(folder: Path) -> list[dict]:
         digit, speaker, _ = wav.stem.split("_")
         audio, rate = sf.read(wav, dtype="float32")
         word = NAMES[int(digit)]
-        rows.append({"id": wav.stem, "path": str(wav), "start": None, "end": None, "word": word, "speaker": speaker})
+        rows.append({"id": wav.stem, "audio": str(wav), "duration": len(audio) / rate, "text": word,
+                     "speaker": speaker})
         noise = rng.standard_normal(len(audio)).astype(np.float32) * np.sqrt(np.mean(audio ** 2) / 100)
         noisy = folder / f"{wav.stem}_noisy.wav"
         sf.write(noisy, audio + noise, rate)
-        rows.append({"id": noisy.stem, "path": noisy.name, "start": None, "end": None, "word": word,
+        rows.append({"id": noisy.stem, "audio": noisy.name, "duration": len(audio) / rate, "text": word,
                      "speaker": "noisy"})  # a path relative to the index's folder
         slow = librosa.effects.time_stretch(audio, rate=0.8)
-        rows.append({"id": f"{wav.stem}_slow", "path": str(folder / "stretched.wav"), "start": round(cursor, 4),
+        rows.append({"id": f"{wav.stem}_slow", "audio": str(folder / "stretched.wav"), "start": round(cursor, 4),
                      "end": round(cursor + len(slow) / rate, 4), "word": word, "speaker": "stretched"})
         stretched += [slow, np.zeros(int(GAP_S * rate), dtype=np.float32)]
         cursor += len(slow) / rate + GAP_S
     sf.write(folder / "stretched.wav", np.concatenate(stretched), rate)
-    return [{"row": i, **row} for i, row in enumerate(rows)]
+    return rows
+
+
+def _word(row: dict) -> str:
+    """A manifest line's word: a segment's "word", a whole file's "text"."""
+    return row["word"] if "word" in row else row["text"]
 
 
 @pytest.fixture
@@ -51,7 +58,7 @@ def corpus(tmp_path: Path) -> tuple[Path, Path, list[dict]]:
     index = tmp_path / "segments.jsonl"
     index.write_text("".join(json.dumps(row) + "\n" for row in rows))
     vectors = tmp_path / "segments.npy"
-    np.save(vectors, np.eye(10, dtype=np.float32)[[NAMES.index(row["word"]) for row in rows]])
+    np.save(vectors, np.eye(10, dtype=np.float32)[[NAMES.index(_word(row)) for row in rows]])
     return index, vectors, rows
 
 
@@ -75,7 +82,7 @@ def test_vectors_and_dtw_for_one_speakers_queries(corpus, tmp_path, capsys):
 
     report = json.loads(results.read_text())
     assert report["segments"] == 24 and report["queries"] == 2 and report["queries_speakers"] == ["theo"]
-    theo = [row["row"] for row in rows if row["speaker"] == "theo"]
+    theo = [i for i, row in enumerate(rows) if row["speaker"] == "theo"]
     for name in ("vectors", "dtw"):
         method = report["methods"][name]
         assert [q["row"] for q in method["per_query"]] == theo
@@ -91,11 +98,11 @@ def test_vectors_and_dtw_for_one_speakers_queries(corpus, tmp_path, capsys):
 def test_every_segment_a_query_and_a_word_with_no_other_segment(corpus, tmp_path, capsys):
     index, _, rows = corpus
     # one more segment, a word of its own: it cannot be scored as a query, but it is still searched
-    rows.append({**rows[0], "row": 24, "id": "extra", "word": "hello"})
+    rows.append({**rows[0], "id": "extra", "text": "hello"})
     index.write_text("".join(json.dumps(row) + "\n" for row in rows))
     vectors = tmp_path / "noisy_vectors.npy"
     rng = np.random.default_rng(1)
-    words = [row["word"] for row in rows]
+    words = [_word(row) for row in rows]
     np.save(vectors, np.eye(11)[[sorted(set(words)).index(w) for w in words]] + 0.1 * rng.standard_normal((25, 11)))
     assert main(["qbe", "--vectors", str(vectors), "--index", str(index)]) == 0
     out = capsys.readouterr().out
@@ -105,7 +112,7 @@ def test_every_segment_a_query_and_a_word_with_no_other_segment(corpus, tmp_path
 
 
 def _rows_without_words(rows):
-    return [{**row, "word": None} for row in rows]
+    return [{**row, ("word" if "word" in row else "text"): ""} for row in rows]
 
 
 @pytest.mark.parametrize("mistake, expected", [
@@ -126,7 +133,7 @@ def test_mistakes_are_one_line_errors(corpus, tmp_path, capsys, mistake, expecte
     elif mistake == "no words":
         index.write_text("".join(json.dumps(row) + "\n" for row in _rows_without_words(rows)))
     elif mistake == "missing audio":
-        rows[5]["path"] = str(tmp_path / "gone.wav")
+        rows[5]["audio"] = str(tmp_path / "gone.wav")
         index.write_text("".join(json.dumps(row) + "\n" for row in rows))
         args += ["--dtw", str(MODEL)]
     elif mistake == "unknown speaker":

@@ -27,7 +27,7 @@ def files(tmp_path_factory) -> dict[str, Path]:
     encoder = EncoderConfig(input_dim=40, hidden=8, layers=1)
     tokenizer = build_tokenizer("char", ["hello"])
     save_model_file(root / "ctc.pt", CTCModel(CTCModelConfig(encoder, vocab_size=len(tokenizer))), features, tokenizer)
-    save_model_file(root / "sa.pt", SeqAutoencoder(SeqAutoencoderConfig(encoder, vector_dim=8, decoder_hidden=8)),
+    save_model_file(root / "sa.pt", SeqAutoencoder(SeqAutoencoderConfig(encoder=encoder, vector_dim=8, decoder_hidden=8)),
                     features, None)
     (root / "text.pt").write_text("not a model\n")
     (root / "cut.pt").write_bytes((root / "ctc.pt").read_bytes()[:1000])  # a copy cut short

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from asr.data.fsdd import (DIGIT_WORDS, FsddSplit, prepare_fsdd, read_fsdd, split_fsdd,
-                           take_number)
+from asr.data.fsdd import DIGIT_WORDS, FsddSplit, prepare_fsdd, read_fsdd, split_fsdd, take_number
 from asr.data.manifest import read_manifest
 from asr.errors import UserError
 

@@ -8,10 +8,10 @@ import pytest
 import soundfile as sf
 import torch
 
+from asr.embedding.index import read_segment_index, read_vectors, segment_features, segment_waves
 from asr.errors import UserError
 from asr.features.frontend import FeatureConfig
 from asr.features.pipeline import FeaturePipeline
-from asr.embedding.index import read_segment_index, read_vectors, segment_features, segment_waves
 
 WAV = Path(__file__).resolve().parents[1] / "assets" / "v1_model" / "3_theo_1.wav"
 
@@ -21,27 +21,28 @@ def _write(path: Path, rows: list) -> Path:
     return path
 
 
-def test_rows_read_in_order_with_paths_relative_to_the_index(tmp_path):
+def test_the_index_is_a_manifest_read_in_row_order_with_paths_relative_to_it(tmp_path):
     (tmp_path / "audio").mkdir()
     sf.write(tmp_path / "audio" / "a.wav", np.zeros(800, dtype=np.float32), 8000)
     index = _write(tmp_path / "index.jsonl", [
-        {"row": 0, "id": "a", "path": "audio/a.wav", "start": None, "end": None, "word": "yes", "speaker": "s1"},
-        {"row": 1, "id": "b", "path": str(WAV), "start": 0.05, "end": 0.25, "word": None, "speaker": None},
+        {"id": "a", "audio": "audio/a.wav", "duration": 0.1, "text": "yes", "speaker": "s1"},
+        {"id": "b", "audio": str(WAV), "start": 0.05, "end": 0.25, "word": "", "speaker": ""},
     ])
     first, second = read_segment_index(index)
-    assert first.path == str(tmp_path / "audio" / "a.wav") and first.word == "yes" and first.start is None
-    assert (second.row, second.start, second.end, second.word) == (1, 0.05, 0.25, None)
+    assert first.audio == str(tmp_path / "audio" / "a.wav") and first.text == "yes" and not first.is_segment
+    assert (second.start, second.end, second.text) == (0.05, 0.25, "")
     # 0.05-0.25 s at 8 kHz: 1600 samples
     assert [len(w) for w in segment_waves([first, second], 8000)] == [800, 1600]
 
 
 @pytest.mark.parametrize("line, message", [
     ("{not json", "index.jsonl:1: not valid JSON"),
-    ({"row": 3, "id": "a", "path": "x.wav"}, "'row' is 3 but this is row 0"),
-    ({"row": 0, "id": "a", "path": "x.wav", "start": 0.5, "end": 0.2}, "'end' (0.2) must be after"),
-    ({"row": 0, "id": "a", "path": "x.wav", "start": True}, "'start' must be a non-negative number"),
-    ({"row": 0, "id": "", "path": "x.wav"}, "'id' must be a non-empty string"),
-    ({"row": 0, "id": "a", "path": "x.wav", "word": 3}, "'word' must be a string or null"),
+    ({"id": "a", "audio": "x.wav", "start": 0.5, "end": 0.2, "speaker": ""}, "'end' (0.2) must be after"),
+    ({"id": "a", "audio": "x.wav", "start": True, "end": 1, "speaker": ""}, "'start' must be a non-negative number"),
+    ({"id": "", "audio": "x.wav", "duration": 1, "text": "", "speaker": ""}, "'id' is empty"),
+    ({"id": "a", "audio": "x.wav", "start": 0, "end": 1, "word": 3, "speaker": ""}, "'word' must be a string"),
+    ({"row": 0, "id": "a", "path": "x.wav", "start": None, "end": None, "word": None, "speaker": None},
+     "an index written by an older `asr embed`"),
 ])
 def test_bad_index_lines_say_where(tmp_path, line, message):
     with pytest.raises(UserError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -54,9 +55,8 @@ def test_an_empty_index_is_refused(tmp_path):
 
 
 def test_vectors_must_be_one_finite_row_per_segment(tmp_path):
-    # "row" may be left out: the line order says it
-    segments = read_segment_index(_write(tmp_path / "index.jsonl", [{"id": "a", "path": "a.wav"},
-                                                                    {"id": "b", "path": "b.wav"}]))
+    segments = read_segment_index(_write(tmp_path / "index.jsonl", [
+        {"id": i, "audio": f"{i}.wav", "duration": 1, "text": "", "speaker": ""} for i in "ab"]))
     good = tmp_path / "good.npy"
     np.save(good, np.ones((2, 3), dtype=np.float32))
     assert read_vectors(good, segments).shape == (2, 3)

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from asr.errors import UserError
 from asr.embedding.maps import coloured_words, pca_2d, plot_embedding_map
+from asr.errors import UserError
 
 
 def test_pca_of_points_on_a_plane_keeps_their_distances():

@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from asr.embedding.metrics import (average_precision, cosine_similarity, qbe_mean_average_precision,
-                                   same_different_ap)
+from asr.embedding.metrics import average_precision, cosine_similarity, qbe_mean_average_precision, same_different_ap
 
 
 def test_average_precision_of_known_rankings():

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import lightning as L
 
+from asr.training.acoustic import build_setup, make_datamodule, make_task
 from asr.training.config import load_config
-from asr.training.acoustic import build_setup, fit, make_datamodule, make_task
+from asr.training.driver import fit
 
 
 class Probe(L.Callback):

@@ -8,9 +8,43 @@ def test_yaml_lists_only_differences_and_overrides_win(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text("model: {hidden: 128, cell: gru}\ntrain: {lr: 0.001}\n")
     cfg = load_config(path, ["--model.hidden", "64", "--train.max_epochs=3", "--data.train", "x.jsonl"])
-    assert cfg.model.hidden == 64 and cfg.model.cell == "gru"
+    assert cfg.model.encoder.hidden == 64 and cfg.model.encoder.cell == "gru"
     assert cfg.train.lr == 0.001 and cfg.train.max_epochs == 3 and cfg.data.train == "x.jsonl"
-    assert cfg.model.layers == Config().model.layers  # untouched defaults stay
+    assert cfg.model.encoder.layers == Config().model.encoder.layers  # untouched defaults stay
+
+
+def test_a_models_parts_are_set_at_the_sections_level_or_in_their_own_sections(tmp_path):
+    """model.hidden is the encoder's, model.decoder_hidden the speller's and the autoencoder's; a part's own
+    section wins over the level above; the parts' defaults are the model section's (a joint λ of 0.3)."""
+    cfg = load_config(None, ["--model.kind", "joint", "--model.hidden", "32", "--model.encoder.hidden", "64",
+                             "--model.decoder_hidden", "48", "--model.attention", "dot", "--model.vector_dim", "20"])
+    assert cfg.model.encoder.hidden == 64 and cfg.model.encoder.layers == 4
+    assert cfg.model.speller.decoder_hidden == cfg.model.autoencoder.decoder_hidden == 48
+    assert cfg.model.speller.attention == "dot" and cfg.model.speller.ctc_weight == 0.3
+    assert cfg.model.autoencoder.vector_dim == 20
+    joint = cfg.model.model_config(input_dim=40, vocab_size=30, eos_id=29)
+    assert (joint.encoder.hidden, joint.encoder.input_dim, joint.decoder_hidden, joint.ctc_weight) == (64, 40, 48, 0.3)
+    las = load_config(None, ["--model.kind", "las", "--model.ctc_weight", "0.5"]).model.model_config(40, 30, 29)
+    assert las.ctc_weight == 0.0  # the kind decides: a LAS model has no CTC head
+    sa = load_config(None, ["--model.kind", "sa", "--model.vector_dim", "16"]).model.model_config(13)
+    assert (sa.variant, sa.vector_dim, sa.encoder.input_dim) == ("sa", 16, 13)
+    with pytest.raises(UserError, match=r"model.hidden must be an integer"):  # named as written
+        load_config(None, ["--model.hidden", "x"])
+    with pytest.raises(UserError, match=r"model.encoder.hidden must be an integer"):
+        load_config(None, ["--model.encoder.hidden", "x"])
+    with pytest.raises(UserError, match=r"model.kind must be one of ctc, las, joint, sa, dsa, cae, not 'lstm_lm'"):
+        load_config(None, ["--model.kind", "lstm_lm"])
+
+
+def test_the_recipe_section_is_data_for_run_scripts(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("recipe:\n  subsets: [train, dev, test]\n  decoders: {greedy: --decode greedy, beam: --beam 4}\n")
+    recipe = load_config(path).recipe
+    assert recipe.subsets == ["train", "dev", "test"]
+    assert recipe.decoders == {"greedy": "--decode greedy", "beam": "--beam 4"}
+    path.write_text("recipe: {decoders: {greedy: 3}}\n")
+    with pytest.raises(UserError, match="recipe.decoders.greedy must be a string"):
+        load_config(path)
 
 
 def test_int_where_float_expected_is_accepted():

@@ -6,8 +6,15 @@ import torch
 from asr.data.audio import load_audio
 from asr.data.manifest import Utterance
 from asr.text.tokenizer import build_tokenizer
-from asr.training.data import (Example, LengthBucketSampler, SpeechDataset, Unreadable, add_noise,
-                               change_speed, make_examples)
+from asr.training.data import (
+    Example,
+    LengthBucketSampler,
+    SpeechDataset,
+    Unreadable,
+    add_noise,
+    change_speed,
+    make_examples,
+)
 
 
 def test_bucket_sampler_respects_budget_and_covers_everything():

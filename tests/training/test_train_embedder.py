@@ -3,7 +3,6 @@ cae started from it learn to put instances of one word together (dev same-differ
 `asr embed` and `asr qbe` run on what they make."""
 
 import csv
-import json
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ import soundfile as sf
 import soxr
 
 from asr.cli.main import main
+from asr.data.manifest import read_manifest
 
 SMALL = ["--model.hidden", "48", "--model.layers", "1", "--model.vector_dim", "32", "--model.decoder_hidden", "48",
          "--model.dropout", "0.0", "--model.stack", "1", "--features.kind", "mfcc", "--features.n_mfcc", "13",
@@ -42,10 +42,11 @@ def test_sa_then_cae_learn_words_and_embed_and_qbe_read_them(spoken_words: Path,
     assert main(["embed", "--model", str(cae / "model.pt"), "--manifest", str(spoken_words / "dev.jsonl"),
                  "--out", str(out)]) == 0
     vectors = np.load(f"{out}.npy")
-    index = [json.loads(line) for line in Path(f"{out}.jsonl").read_text().splitlines()]
-    assert vectors.shape == (16, 32) and [r["row"] for r in index] == list(range(16))
-    dev_words = {json.loads(line)["text"] for line in (spoken_words / "dev.jsonl").read_text().splitlines()}
-    assert len(dev_words) == 8 and {r["word"] for r in index} == dev_words
+    index = read_manifest(f"{out}.jsonl")  # the index is a manifest, line N for row N
+    dev = read_manifest(spoken_words / "dev.jsonl")
+    assert vectors.shape == (16, 32) and [u.id for u in index] == [u.id for u in dev]
+    dev_words = {u.text for u in dev}
+    assert len(dev_words) == 8 and {u.text for u in index} == dev_words
     assert main(["qbe", "--vectors", f"{out}.npy", "--index", f"{out}.jsonl", "--dtw", str(cae / "model.pt"),
                  "--map", str(tmp_path / "map.png")]) == 0
     printed = capsys.readouterr().out
@@ -70,8 +71,9 @@ def test_embed_is_the_same_for_another_rate_and_channel_count_and_skips_bad_file
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "broken.wav" in err
     vectors = np.load(f"{out}.npy")
-    index = [json.loads(line) for line in Path(f"{out}.jsonl").read_text().splitlines()]
-    assert [r["path"] for r in index] == [str(original), str(copy)] and vectors.shape[0] == 2
+    index = read_manifest(f"{out}.jsonl")
+    assert [u.audio for u in index] == [str(original.resolve()), str(copy.resolve())] and vectors.shape[0] == 2
+    assert [u.id for u in index] == [original.stem, copy.stem] and not index[0].is_segment
     a, b = vectors
     assert float(a @ b / np.linalg.norm(a) / np.linalg.norm(b)) >= 0.99
     # a model that makes no vectors is refused in one line

@@ -12,8 +12,8 @@ import soundfile as sf
 import torch
 
 import asr
-from asr.transcription.chunking import Chunker, ChunkingOptions
 from asr.data.audio import audio_blocks, load_audio
+from asr.data.synth.sentences import generate_sentences
 from asr.errors import UserError
 from asr.features.frontend import FeatureConfig
 from asr.features.pipeline import FeaturePipeline
@@ -21,11 +21,11 @@ from asr.model_file import LoadedModel
 from asr.models.attention_model import AttentionModel, AttentionModelConfig
 from asr.models.ctc_model import CTCModel, CTCModelConfig
 from asr.models.rnn_encoder import EncoderConfig
-from asr.data.synth.sentences import generate_sentences
 from asr.text.tokenizer import build_tokenizer
+from asr.transcription.chunking import Chunker, ChunkingOptions
 from asr.transcription.recognizer import Recognizer
 
-V1_ASSETS = Path(__file__).parent / "assets" / "v1_model"
+V1_ASSETS = Path(__file__).resolve().parents[1] / "assets" / "v1_model"
 RATE = 8000
 PAUSE_S = 0.8
 
@@ -120,7 +120,7 @@ def _untrained(kind: str) -> Recognizer:
     if kind == "ctc":
         model = CTCModel(CTCModelConfig(encoder, vocab_size=len(tokenizer)))
     else:
-        model = AttentionModel(AttentionModelConfig(encoder, vocab_size=len(tokenizer), eos_id=tokenizer.eos_id,
+        model = AttentionModel(AttentionModelConfig(encoder=encoder, vocab_size=len(tokenizer), eos_id=tokenizer.eos_id,
                                                     ctc_weight=0.0, decoder_hidden=8, attention_dim=8, embed_dim=4))
     features = FeaturePipeline(FeatureConfig(sample_rate=RATE, n_mels=40, n_fft=256), torch.zeros(40), torch.ones(40))
     return Recognizer(LoadedModel(model.eval(), features, tokenizer, {}))

@@ -14,7 +14,7 @@ import asr
 from asr.transcription.results import Segment, TranscriptionResult, Word
 from asr.transcription.subtitles import LINE_CHARS, cues, render
 
-V1_ASSETS = Path(__file__).parent / "assets" / "v1_model"
+V1_ASSETS = Path(__file__).resolve().parents[1] / "assets" / "v1_model"
 
 
 @pytest.fixture(scope="module")

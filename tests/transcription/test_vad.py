@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from asr.transcription.chunking import Chunker, ChunkingOptions
 from asr.data.audio import load_audio
 from asr.errors import UserError
+from asr.transcription.chunking import Chunker, ChunkingOptions
 from asr.transcription.vad import LANE, SpeechDetector
 
-V1_ASSETS = Path(__file__).parent / "assets" / "v1_model"
+V1_ASSETS = Path(__file__).resolve().parents[1] / "assets" / "v1_model"
 PAUSE_S = 0.8
 
 

@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from multiprocessing import Pool
 from pathlib import Path
 
-from asr.errors import UserError
-from asr.utils.progress import progress as show_progress
 from asr.data.synth import tts
 from asr.data.synth.natural import NATURAL_SENTENCES
 from asr.data.synth.sentences import generate_sentences, open_vocabulary_sentences, spelling_sentences
 from asr.data.synth.voices import Voice, all_voices, subset_voices
+from asr.errors import UserError
+from asr.utils.progress import progress as show_progress
 
 SUBSETS = ("train", "dev", "test", "test-open", "test-natural")
 # Chapter id = speaker * 10 + this code, so utterance ids are unique across subsets.

@@ -68,10 +68,11 @@ EMBEDDERS = {
 
 
 def main() -> None:
+    from asr.recognizer import load_model
+
     from asr.data.audio import load_audio
     from asr.embedding import embed_waves
     from asr.model_file import load_model_file
-    from asr.recognizer import load_model
 
     train, dev = prepare()
     data = ["--data.train", str(train), "--data.dev", str(dev)]

@@ -13,11 +13,11 @@ import pytest
 import soundfile as sf
 
 from asr.cli import synth as synth_cli
-from asr.errors import UserError
 from asr.data.synth import tts
 from asr.data.synth.corpus import generate_corpus, plan_texts
 from asr.data.synth.natural import NATURAL_SENTENCES
 from asr.data.synth.voices import TRAIN_VOICES
+from asr.errors import UserError
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 SIZES = dict(n_train=6, n_dev=2, n_test=2, n_open=2, n_natural=2)

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import random
 
-from asr.data.synth.sentences import (
-    ALLOWED, OPEN_MAX_WORDS, OPEN_MIN_WORDS, generate_sentence, generate_sentences,
-    generator_vocabulary, open_vocabulary_sentences, spelling_sentences,
-)
 from asr.data.synth.corpus import plan_texts
 from asr.data.synth.natural import NATURAL_SENTENCES
+from asr.data.synth.sentences import (
+    ALLOWED,
+    OPEN_MAX_WORDS,
+    OPEN_MIN_WORDS,
+    generate_sentence,
+    generate_sentences,
+    generator_vocabulary,
+    open_vocabulary_sentences,
+    spelling_sentences,
+)
 from asr.data.synth.templates import MAX_WORDS, MIN_WORDS, TEMPLATES, fill
 from asr.data.synth.wordlist import OPEN_RANKS, VOCAB_CUTOFF, is_clean, ranked_words, word_classes, words_in_ranks
 

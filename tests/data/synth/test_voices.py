@@ -6,8 +6,15 @@ import numpy as np
 import pytest
 
 from asr.data.synth import tts
-from asr.data.synth.voices import (OPEN_VOICE, SEEN_TEST_SPEAKERS, SPARE_VARIANTS, TRAIN_VOICES, UNSEEN_TEST_VOICES,
-                              all_voices, subset_voices)
+from asr.data.synth.voices import (
+    OPEN_VOICE,
+    SEEN_TEST_SPEAKERS,
+    SPARE_VARIANTS,
+    TRAIN_VOICES,
+    UNSEEN_TEST_VOICES,
+    all_voices,
+    subset_voices,
+)
 
 
 def _variant(espeak: str) -> str:
