@@ -42,9 +42,17 @@ conf=$here/conf/$config.yaml
 [ -f "$conf" ] || { echo "run.sh: no config $conf (see conf/)" >&2; exit 2; }
 mkdir -p "${work:=$here}"
 cd "$work"
-# the recipe's own settings ride in the config's comments: "# recipe: subsets ..." and "# recipe: decoders ..."
-setting() { sed -n "s/^# recipe: $1 //p" "$conf"; }
-subsets=${subsets:-$(setting subsets)}
+# the config's recipe section, read by the same loader as asr train: "subsets" (a line) or "decoders" (NAME<TAB>FLAGS lines)
+recipe() {
+  "$root/.venv/bin/python" - "$conf" "$1" <<'PY'
+import sys
+from asr.training.config import load_config
+recipe = load_config(sys.argv[1]).recipe
+print(" ".join(recipe.subsets) if sys.argv[2] == "subsets" else
+      "\n".join(f"{name}\t{flags}" for name, flags in recipe.decoders.items()))
+PY
+}
+subsets=${subsets:-$(recipe subsets)}
 read -r -a sets <<< "$subsets"
 # train-960 is the three training subsets together
 expand() { for s in "$@"; do [ "$s" = train-960 ] && echo train-clean-100 train-clean-360 train-other-500 || echo "$s"; done; }
@@ -98,17 +106,14 @@ if [ $stage -le 5 ] && [ $stop_stage -ge 5 ] && [ ! -f "$exp/.trained" ]; then
 fi
 if [ $stage -le 6 ] && [ $stop_stage -ge 6 ]; then
   log "6: decoding and scoring ${sets[*]:2}"
-  : > "$exp/scores.tsv"
-  while read -r name flags; do
+  mkdir -p "$exp/scores"
+  while IFS=$'\t' read -r name flags; do
     [ -n "$name" ] || continue
     for s in "${sets[@]:2}"; do
-      line=$(asr evaluate --model "$exp/model.pt" "data/manifests/$s.jsonl" --out "$exp/hyps/$name/$s.jsonl" \
-        ${flags//LM/$exp/lm.pt} 2>/dev/null | grep " utterances ")
-      echo "$line"
-      wer=$(sed -n 's/.*WER \([0-9.]*\)%.*/\1/p' <<< "$line"); cer=$(sed -n 's/.*CER \([0-9.]*\)%.*/\1/p' <<< "$line")
-      printf '%s\t%s\t%s\t%s\n' "$name" "$s" "$wer" "$cer" >> "$exp/scores.tsv"
+      asr evaluate --model "$exp/model.pt" "data/manifests/$s.jsonl" --out "$exp/hyps/$name/$s.jsonl" \
+        --scores "$exp/scores/$name.$s.json" ${flags//LM/$exp/lm.pt} 2>/dev/null
     done
-  done < <(setting decoders | tr ';' '\n' | sed 's/^ *//')
+  done < <(recipe decoders)
 fi
 if [ $stage -le 7 ] && [ $stop_stage -ge 7 ]; then
   log "7: $exp/RESULTS.md"
@@ -122,7 +127,17 @@ if [ $stage -le 7 ] && [ $stop_stage -ge 7 ]; then
     echo
     echo "| config | test set | decoder | WER | CER |"
     echo "|---|---|---|---|---|"
-    awk -F'\t' -v c="$config" '{printf "| %s | %s | %s | %s%% | %s%% |\n", c, $2, $1, $3, $4}' "$exp/scores.tsv"
+    # one row per scores file asr evaluate wrote (NAME.SET.json), in the config's order of decoders
+    "$root/.venv/bin/python" - "$conf" "$exp/scores" "$config" "${sets[@]:2}" <<'PY'
+import json, sys
+from pathlib import Path
+from asr.training.config import load_config
+conf, scores, config, *test_sets = sys.argv[1:]
+for name in load_config(conf).recipe.decoders:
+    for test_set in test_sets:
+        r = json.loads((Path(scores) / f"{name}.{test_set}.json").read_text())
+        print(f"| {config} | {test_set} | {name} | {100 * r['wer']:.2f}% | {100 * r['cer']:.2f}% |")
+PY
   } > "$exp/RESULTS.md"
   cat "$exp/RESULTS.md"
 fi
