@@ -85,6 +85,9 @@ class RNNEncoder(nn.Module):
         super().__init__()
         if cfg.cell not in CELLS:
             raise ValueError(f"cell must be one of {sorted(CELLS)}, not {cfg.cell!r}")
+        if not 0 <= cfg.pyramid < cfg.layers:  # a reduction after the last layer would double its output size
+            raise ValueError(f"model.pyramid must be at least 0 and below model.layers ({cfg.layers}): the pyramid's "
+                             f"2x reductions come between layers, not {cfg.pyramid}")
         self.cfg = cfg
         rnn = CELLS[cfg.cell]
         self.forward_rnns = nn.ModuleList()

@@ -63,3 +63,11 @@ def test_ctc_model_shapes_lengths_and_gradients():
 def test_unknown_cell_is_rejected():
     with pytest.raises(ValueError):
         RNNEncoder(EncoderConfig(cell="transformer"))
+
+
+def test_a_pyramid_step_after_the_last_layer_is_refused() -> None:
+    """It would double the encoder's output size behind the heads' backs: training ended in a shape error."""
+    import pytest
+
+    with pytest.raises(ValueError, match="model.pyramid must be at least 0 and below model.layers"):
+        RNNEncoder(EncoderConfig(input_dim=4, hidden=8, layers=1, pyramid=1))
