@@ -26,7 +26,7 @@ from pathlib import Path
 from asr.cli.common import (
     add_decode_arguments,
     add_read_size_argument,
-    check_max_chunk,
+    check_decode_arguments,
     decoder_from_args,
     readable_chunks,
 )
@@ -49,7 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    check_max_chunk(args)
+    check_decode_arguments(args)
     if not Path(args.manifest).is_file():
         raise UserError(f"manifest not found: {args.manifest}")
     from asr.transcription.recognizer import load_model  # imported late: torch and the decoders take seconds

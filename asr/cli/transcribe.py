@@ -24,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from asr.cli.common import add_decode_arguments, check_max_chunk
+from asr.cli.common import add_decode_arguments, check_decode_arguments
 from asr.data.audio import AUDIO_EXTENSIONS
 from asr.errors import UserError
 from asr.transcription.subtitles import FORMATS
@@ -51,7 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     fmt = "json" if args.json else args.format or ("txt" if args.output_dir else None)
-    check_max_chunk(args)
+    check_decode_arguments(args)
     if args.inputs.count(STDIN) > 1:
         raise UserError("standard input (-) can be read only once")
     from asr.cli.common import decoder_from_args  # torch and the model load only past argument checks

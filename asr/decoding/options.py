@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 METHODS = ("greedy", "beam")
@@ -38,6 +39,12 @@ class DecodeOptions:
     lexicon: str | None = None
 
     def __post_init__(self) -> None:
+        for name in ("ctc_weight", "lm_weight", "length_bonus", "max_len_ratio"):
+            value = getattr(self, name)
+            if value is not None and not math.isfinite(value):  # NaN passes every comparison below
+                raise ValueError(f"{name.replace('_', ' ')} must be a finite number, not {value}")
+        if self.lm_weight is not None and self.lm_weight < 0:
+            raise ValueError(f"lm weight must be at least 0, not {self.lm_weight}")
         if self.method not in METHODS:
             raise ValueError(f"decoding method must be one of {', '.join(METHODS)}, not {self.method!r}")
         if self.beam < 1:

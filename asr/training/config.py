@@ -9,6 +9,7 @@ A recipe's YAML lists only what differs from these defaults, e.g.::
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -182,7 +183,8 @@ def _build(cls: type, values: dict[str, Any], where: str, written_above: frozens
         if dataclasses.is_dataclass(default):
             kwargs[key] = _build(type(default), value, f"{where}.{key}", frozenset(moved.get(key, ())), default)
         else:
-            kwargs[key] = _coerce(value, default, shown, str(fields[key].type))
+            kwargs[key] = _in_range(_coerce(value, default, shown, str(fields[key].type)),
+                                    f"{where}.{key}".removeprefix("config."), shown)
     try:
         return dataclasses.replace(base, **kwargs) if base is not None else cls(**kwargs)
     except (ValueError, TypeError) as err:  # a section's own check of its values
@@ -231,6 +233,11 @@ def _coerce(value: Any, default: Any, where: str, annotation: str = "") -> Any:
         return value
     if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if isinstance(default, float) and isinstance(value, str):  # YAML 1.1 reads 1e-5 (no dot) and nan as text
+        try:
+            return float(value)
+        except ValueError:
+            pass
     if not isinstance(value, type(default)):
         raise UserError(f"{where} must be {_kind(default)}, not {value!r}")
     items = {"list[float]": 0.0, "list[str]": "", "dict[str, str]": ""}  # a container's items: a stand-in of their type
@@ -238,6 +245,45 @@ def _coerce(value: Any, default: Any, where: str, annotation: str = "") -> Any:
         return [_coerce(item, items[annotation], f"{where}[{i}]") for i, item in enumerate(value)]
     if annotation.startswith("dict[") and annotation in items:
         return {str(key): _coerce(item, items[annotation], f"{where}.{key}") for key, item in value.items()}
+    return value
+
+
+# What the readers take of a number, for every setting alike: finite, and at least 0 unless SIGNED;
+# above 0 (an integer at least 1) where POSITIVE; below 1 where FRACTION. A value that cannot work, or
+# can only give nonsense, is refused before any work starts.
+SIGNED = {"data.noise_snr"}  # dB: noise louder than the speech is a negative SNR
+POSITIVE = {
+    "data.max_batch_seconds", "data.max_batch_size", "data.max_duration", "data.cmvn_utterances", "data.speed_perturb",
+    "features.sample_rate", "features.n_mels", "features.n_mfcc", "features.win_ms", "features.hop_ms",
+    "features.n_fft", "features.log_floor", "tokenizer.vocab_size",
+    "model.encoder.hidden", "model.encoder.layers", "model.encoder.stack", "model.speller.attention_dim",
+    "model.speller.decoder_hidden", "model.speller.decoder_layers", "model.speller.embed_dim",
+    "model.autoencoder.vector_dim", "model.autoencoder.decoder_hidden", "model.autoencoder.decoder_layers",
+    "train.max_epochs", "train.lr", "train.checkpoint_every", "train.log_every", "train.average_best",
+    "train.devices", "train.num_nodes", "lm.embed_dim", "lm.hidden", "lm.layers", "lm.max_epochs", "lm.lr",
+    "lm.batch_size",
+}
+FRACTION = {"model.encoder.dropout", "model.speller.decoder_dropout", "model.speller.label_smoothing",
+            "model.speller.sampling_prob", "lm.dropout", "lm.dev_fraction", "features.preemphasis"}
+
+
+def _in_range(value: Any, name: str, shown: str) -> Any:
+    """`value` when it is a number (or list of numbers) the setting `name` can take; else a UserError naming
+    it as `shown`. Other values pass."""
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            _in_range(item, name, f"{shown}[{i}]")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    if not math.isfinite(value):
+        raise UserError(f"{shown} must be a finite number, not {value}")
+    if name in POSITIVE and value <= 0:
+        raise UserError(f"{shown} must be {'at least 1' if isinstance(value, int) else 'above 0'}, not {value}")
+    if name not in SIGNED and value < 0:
+        raise UserError(f"{shown} must be at least 0, not {value}")
+    if name in FRACTION and value >= 1:
+        raise UserError(f"{shown} must be below 1, not {value}")
     return value
 
 

@@ -161,6 +161,12 @@ MISTAKES = {
     "missing lexicon": (["--ctc-weight", "1", "--decode", "beam", "--lexicon", "{missing}.txt"], "{missing}.txt"),
     "beam 0": (["--beam", "0"], "beam must be at least 1"),
     "ctc weight 1.5": (["--ctc-weight", "1.5"], "between 0 and 1"),
+    # numbers that parse but can only give nonsense (a NaN bonus gave an empty transcript and exit 0)
+    "length bonus nan": (["--length-bonus", "nan"], "length bonus must be a finite number, not nan"),
+    "lm weight inf": (["--lm", "{lm}", "--lm-weight", "inf"], "lm weight must be a finite number, not inf"),
+    "lm weight below 0": (["--lm", "{lm}", "--lm-weight", "-0.5"], "lm weight must be at least 0"),
+    "max len ratio nan": (["--max-len-ratio", "nan"], "max len ratio must be a finite number"),
+    "max chunk nan": (["--max-chunk", "nan"], "--max-chunk must be 0 (never cut) or at least 2 s, not nan"),
 }
 
 

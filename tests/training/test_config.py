@@ -47,6 +47,31 @@ def test_the_recipe_section_is_data_for_run_scripts(tmp_path):
         load_config(path)
 
 
+def _numeric_settings(node, path: str = ""):
+    """(section.key, default) of every number in a config, parts included."""
+    import dataclasses
+
+    for field in dataclasses.fields(node):
+        value, name = getattr(node, field.name), f"{path}{field.name}"
+        if dataclasses.is_dataclass(value):
+            yield from _numeric_settings(value, name + ".")
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            yield name, value
+
+
+@pytest.mark.parametrize("name, default", list(_numeric_settings(Config())))
+def test_every_numeric_setting_refuses_what_cannot_work_and_takes_its_default(name, default):
+    """A property of the reader, not a list of cases: NaN and infinity everywhere, a negative value where
+    nothing negative means anything, 0 where a size or count must be at least 1; each named as written."""
+    from asr.training.config import POSITIVE, SIGNED
+
+    bad = [".nan", ".inf", "-.inf"] + ([] if name in SIGNED else ["-1"]) + (["0"] if name in POSITIVE else [])
+    for value in bad:
+        with pytest.raises(UserError, match=rf"{name.replace('.', '[.]')}\b.*must be"):
+            load_config(None, [f"--{name}", value])
+    assert load_config(None, [f"--{name}", str(default)]) == Config()
+
+
 def test_int_where_float_expected_is_accepted():
     assert load_config(None, ["--train.lr", "1"]).train.lr == 1.0
 
