@@ -19,7 +19,7 @@ from torch import nn
 from asr.errors import UserError
 from asr.features.frontend import FeatureConfig
 from asr.features.pipeline import FeaturePipeline
-from asr.models.kinds import build_model
+from asr.models.kinds import build_model, kind_of
 from asr.text.tokenizer import AnyTokenizer, tokenizer_from_dict
 from asr.utils.atomic_file import replaced_whole
 
@@ -77,15 +77,49 @@ def load_model_file(path: str | Path, device: str | torch.device = "cpu") -> Loa
                         "in its output folder; `asr train` with the same --out continues from its checkpoints)")
     if not isinstance(payload, dict) or payload.get("format") not in (FORMAT, FORMAT_V1):
         raise UserError(f"{path}: not an asr model file (expected format {FORMAT})")
+    try:
+        return _rebuild(payload, device)
+    except _Disagree as err:
+        raise UserError(f"{path}: {err}") from None
+    except (KeyError, TypeError, ValueError, RuntimeError) as err:  # a part missing, malformed or of another shape
+        detail = f"missing {err}" if isinstance(err, KeyError) else str(err).splitlines()[0][:200]
+        raise UserError(f"{path}: a damaged or inconsistent model file ({detail})") from None
+
+
+class _Disagree(Exception):
+    """Two parts of a model file that cannot belong together."""
+
+
+MAX_VOCAB = 1 << 20  # output units; more is no tokenizer of ours, and the layer alone would take gigabytes
+
+
+def _rebuild(payload: dict, device: str | torch.device) -> LoadedModel:
+    """The model file's parts, checked against each other before the weights are built (cheap checks first)."""
     kind = payload.get("kind", "ctc")
     try:
-        model = build_model(kind, payload["model_config"])
+        kind_of(kind)
     except ValueError as err:  # a kind this version does not know
-        raise UserError(f"{path}: {err}") from None
-    model.load_state_dict(payload["state_dict"])
+        raise _Disagree(str(err)) from None
+    config = payload["model_config"]
+    vocab = config.get("vocab_size") if isinstance(config, dict) else None
+    if isinstance(vocab, int) and not 0 < vocab <= MAX_VOCAB:
+        raise _Disagree(f"its output layer would have {vocab} units (at most {MAX_VOCAB})")
+    tokenizer = tokenizer_from_dict(payload["tokenizer"]) if payload.get("tokenizer") is not None else None
+    if tokenizer is not None and vocab is not None and len(tokenizer) != vocab:
+        raise _Disagree(f"its tokenizer has {len(tokenizer)} symbols but its output layer {vocab}")
     features = None
     if "features" in payload:
         features = FeaturePipeline(FeatureConfig(**payload["features"]), payload["cmvn"]["mean"],
-                                   payload["cmvn"]["std"]).to(device).eval()
-    tokenizer = tokenizer_from_dict(payload["tokenizer"]) if payload.get("tokenizer") is not None else None
+                                   payload["cmvn"]["std"])
+        if features.mean.shape != (features.dim,) or features.std.shape != (features.dim,):
+            raise _Disagree(f"its normalisation statistics are for {features.mean.numel()} features, "
+                            f"its frontend makes {features.dim}")
+        features = features.to(device).eval()
+    model = build_model(kind, config)
+    encoder = getattr(model.cfg, "encoder", None)
+    if features is not None and encoder is not None and encoder.input_dim != features.dim:
+        raise _Disagree(f"its encoder reads {encoder.input_dim} features, its frontend makes {features.dim}")
+    if tokenizer is not None and model.has_ctc and getattr(model.cfg, "blank_id", 0) != tokenizer.blank_id:
+        raise _Disagree(f"its CTC blank is symbol {model.cfg.blank_id}, its tokenizer's {tokenizer.blank_id}")
+    model.load_state_dict(payload["state_dict"])
     return LoadedModel(model.to(device).eval(), features, tokenizer, payload.get("info", {}))

@@ -12,6 +12,7 @@ import torch
 from asr.cli.main import main
 from asr.data.audio import load_audio
 from asr.data.synth.sentences import generate_sentences
+from asr.errors import UserError
 from asr.features.frontend import FeatureConfig
 from asr.features.pipeline import FeaturePipeline
 from asr.model_file import load_model_file, save_model_file
@@ -136,3 +137,35 @@ def test_embedding_and_language_model_files_written_before_the_layout_give_the_s
     tokens = torch.tensor([lm.tokenizer.encode("one two three four")])
     with torch.no_grad():
         torch.testing.assert_close(lm.model(tokens)[0][0], outputs["lm.log_probs"])
+
+
+def _tampered(path: Path, out: Path, change) -> Path:
+    payload = torch.load(path, weights_only=True)
+    change(payload)
+    torch.save(payload, out)
+    return out
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda p: p["tokenizer"]["symbols"].append("x"), "its tokenizer has 31 symbols but its output layer 30"),
+    (lambda p: p["model_config"].update(vocab_size=10**9), "its output layer would have 1000000000 units"),
+    (lambda p: p["model_config"]["encoder"].update(input_dim=13),
+     "its encoder reads 13 features, its frontend makes 20"),
+    (lambda p: p["cmvn"].update(mean=torch.zeros(7)), "its normalisation statistics are for 7 features"),
+    (lambda p: p.update(kind="transformer"), "unknown model kind 'transformer'"),
+    (lambda p: p["state_dict"].pop("head.weight"), "a damaged or inconsistent model file"),
+    (lambda p: p.pop("model_config"), "a damaged or inconsistent model file (missing 'model_config')"),
+])
+def test_a_model_file_whose_parts_disagree_is_refused_in_one_line(change, message, tmp_path) -> None:
+    """Loading checks the parts against each other, cheaply and before building the weights, and names the file
+    and what disagrees; before, these ended in a traceback (or an allocation) after seconds of work."""
+    bad = _tampered(BEFORE_LAYOUT / "ctc_char.pt", tmp_path / "bad.pt", change)
+    with pytest.raises(UserError, match=f"^{tmp_path / 'bad.pt'}: .*{message.replace('(', '.').replace(')', '.')}"):
+        load_model_file(bad)
+
+
+def test_a_ctc_head_whose_blank_is_not_the_tokenizers_is_refused(tmp_path) -> None:
+    bad = _tampered(BEFORE_LAYOUT / "joint_unigram.pt", tmp_path / "bad.pt",
+                    lambda p: p["model_config"].update(blank_id=3))
+    with pytest.raises(UserError, match="its CTC blank is symbol 3, its tokenizer's 0"):
+        load_model_file(bad)
