@@ -45,16 +45,11 @@ def add_decode_arguments(parser: argparse.ArgumentParser) -> None:
 def check_decode_arguments(args: argparse.Namespace) -> None:
     """--max-chunk and the decoding options' values, checked before any work (the model's defaults
     are settled later, once it is loaded)."""
-    from asr.decoding.options import DecodeOptions
     from asr.transcription.chunking import check_max_chunk  # imported here: it loads torch
-    from asr.transcription.decoder import OPTION_NAMES
+    from asr.transcription.decoder import OPTION_NAMES, checked_options
 
     check_max_chunk(args.max_chunk, "--max-chunk")
-    given = {OPTION_NAMES[name]: getattr(args, name) for name in OPTION_NAMES if getattr(args, name) is not None}
-    try:
-        DecodeOptions(**given)
-    except ValueError as err:
-        raise UserError(str(err)) from None
+    checked_options(**{name: getattr(args, name) for name in OPTION_NAMES})
 
 
 def decoder_from_args(recognizer: Recognizer, args: argparse.Namespace) -> TokenDecoder:

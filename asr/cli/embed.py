@@ -6,9 +6,9 @@
 Writes OUT.npy (float32, one row per input: the files in the order given, then the manifest's
 lines) and OUT.jsonl, the index: a manifest whose line N is row N (a whole file's line, or a
 segment's with start, end and word; audio paths absolute), which `asr qbe` reads. A manifest may
-list whole files (asr prepare) or word segments (asr align). A file that cannot be read gets one line on stderr
-and no row (the index says which inputs have rows); the others are still embedded, and the exit
-status is 1. Any sample rate and channel count is accepted.
+list whole files (asr prepare) or word segments (asr align). A file that cannot be read gets one
+line on stderr and no row (the index says which inputs have rows); the others are still embedded,
+and the exit status is 1. Any sample rate and channel count is accepted.
 """
 
 from __future__ import annotations

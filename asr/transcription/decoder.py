@@ -48,16 +48,23 @@ def resolve_options(model: torch.nn.Module, **named) -> DecodeOptions:
     beam 10; the CTC weight is 1 for a CTC model and for a joint model's greedy decoding (its CTC head,
     its fastest decoder), the trained λ for a joint beam search, 0 for LAS; an LM weighs 0.3 unless
     given. UserError for options the model cannot take."""
+    given = {name: value for name, value in named.items() if value is not None}
+    options = checked_options(**({"decode": "beam", "beam": 10} if model.has_attention else {}) | given)
+    lm_weight = options.lm_weight if options.lm_weight is not None else DEFAULT_LM_WEIGHT if options.lm else 0.0
+    return dataclasses.replace(options, ctc_weight=_ctc_weight(model, options), lm_weight=lm_weight)
+
+
+def checked_options(**named) -> DecodeOptions:
+    """Options by their command-line names (None or absent: the plain defaults) as DecodeOptions, without
+    a model: each value checked (UserError), so the command line can refuse one before loading anything.
+    TypeError for a name that is no option."""
     unknown = sorted(set(named) - set(OPTION_NAMES))
     if unknown:
         raise TypeError(f"unknown decoding option(s) {', '.join(unknown)} (known: {', '.join(OPTION_NAMES)})")
-    given = {OPTION_NAMES[k]: v for k, v in named.items() if v is not None}
     try:
-        options = DecodeOptions(**({"method": "beam", "beam": 10} if model.has_attention else {}) | given)
+        return DecodeOptions(**{OPTION_NAMES[k]: v for k, v in named.items() if v is not None})
     except ValueError as err:
         raise UserError(str(err)) from None
-    lm_weight = options.lm_weight if options.lm_weight is not None else DEFAULT_LM_WEIGHT if options.lm else 0.0
-    return dataclasses.replace(options, ctc_weight=_ctc_weight(model, options), lm_weight=lm_weight)
 
 
 def _ctc_weight(model: torch.nn.Module, options: DecodeOptions) -> float:

@@ -81,6 +81,7 @@ def test_options_settle_by_what_the_model_can_do() -> None:
     assert resolve_options(ctc, decode="beam", lm="lm.pt", lm_weight=0.7).lm_weight == 0.7
     assert resolve_options(ctc).lm_weight == 0.0
     assert resolve_options(ctc, beam=None, lm=None) == resolve_options(ctc)  # None is "not given"
+    assert resolve_options(las, decode=None, beam=None) == resolve_options(las)  # as the CLI passes every name
     assert set(OPTION_NAMES) == {"decode", "beam", "ctc_weight", "lm", "lm_weight", "length_bonus", "max_len_ratio",
                                  "lexicon"}
 
