@@ -7,7 +7,7 @@ import importlib
 import os
 import sys
 
-from asr.errors import UserError
+from asr.errors import Interrupted, UserError
 
 # subcommand -> module in asr.cli; each module has add_arguments(parser) and run(args) -> int.
 SUBCOMMANDS = {
@@ -64,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{err.filename}: " if err.filename else ""
         print(f"asr: error: {where}{err.strerror or err} (ASR_TRACEBACK=1 shows where)", file=sys.stderr)
         return 2
+    except Interrupted as stop:  # a signal stopped training after checkpointing: say how to go on
+        print(f"asr: {stop}", file=sys.stderr)
+        return stop.exit_status
     except KeyboardInterrupt:
         print("asr: interrupted", file=sys.stderr)
         return 130

@@ -9,6 +9,7 @@ of the best few) and writes the model file with what training recorded.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import sys
 import warnings
@@ -19,6 +20,7 @@ from typing import NamedTuple
 
 import lightning as L
 import torch
+from lightning.fabric.utilities.rank_zero import rank_zero_only
 from lightning.pytorch.callbacks import ModelCheckpoint, TQDMProgressBar
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 
@@ -30,7 +32,9 @@ from asr.text.tokenizer_file import load_tokenizer
 from asr.training.averaging import average_state_dicts
 from asr.training.checkpoint_io import SameFolderCheckpointIO, remove_partial_checkpoints
 from asr.training.config import TokenizerConfig, TrainConfig
+from asr.training.interruption import CheckpointOnSignal
 from asr.training.plots import plot_learning_curves
+from asr.utils.folder_lock import locked_folder
 from asr.utils.progress import is_terminal
 from asr.utils.progress_lines import ProgressLines
 
@@ -59,12 +63,15 @@ class Prepared:
 def run_training(prepare: Callable[[], Prepared], seed: int, work_dir: Path, model_path: Path) -> Trained:
     """Seed, prepare, fit (logs and checkpoints in `work_dir`), then write the model file `model_path`."""
     L.seed_everything(seed, verbose=False)
-    work_dir.mkdir(parents=True, exist_ok=True)
-    prepared = prepare()
-    trainer, best = fit(prepared.task, prepared.data, prepared.train_cfg, work_dir, prepared.monitor)
-    score = float(best.best_model_score) if best.best_model_score is not None else None
-    info = {**prepared.info, "epochs": trainer.current_epoch, "steps": trainer.global_step, **prepared.scores(score)}
-    export(trainer, model_path, prepared.task.model, prepared.features, prepared.tokenizer, info, work_dir)
+    # the first process of a data-parallel run holds the folder for them all
+    lock = locked_folder(work_dir, "another training") if rank_zero_only.rank == 0 else contextlib.nullcontext()
+    with lock:
+        prepared = prepare()
+        trainer, best = fit(prepared.task, prepared.data, prepared.train_cfg, work_dir, prepared.monitor)
+        score = float(best.best_model_score) if best.best_model_score is not None else None
+        info = {**prepared.info, "epochs": trainer.current_epoch, "steps": trainer.global_step,
+                **prepared.scores(score)}
+        export(trainer, model_path, prepared.task.model, prepared.features, prepared.tokenizer, info, work_dir)
     return Trained(model_path, len(prepared.left_out), info)
 
 
@@ -173,7 +180,8 @@ def fit(task: L.LightningModule, data: L.LightningDataModule, train_cfg: TrainCo
         _check_same_model(task, resume, saved)
     csv_log = CSVLogger(out_dir, name="logs", version="", flush_logs_every_n_steps=1)  # a kill loses no row
     earlier_rows = _log_rows_before(Path(csv_log.log_dir) / "metrics.csv", saved) if saved else []
-    trainer = _trainer(train_cfg, out_dir, [*checkpoints, *callbacks],
+    on_signal = CheckpointOnSignal(out_dir / "checkpoints")
+    trainer = _trainer(train_cfg, out_dir, [*checkpoints, on_signal, *callbacks],
                        [csv_log, TensorBoardLogger(out_dir, name="logs", version="")])
     # the CSV writer removes an earlier metrics.csv when it starts: hand it the rows a resumed run keeps
     if earlier_rows and trainer.is_global_zero:  # the other ranks write no log

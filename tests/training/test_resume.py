@@ -81,6 +81,47 @@ def test_a_run_killed_mid_epoch_resumes_with_the_same_losses(spoken_words: Path,
     assert resumed == expected  # every row, bit for bit: the steps before the kill, none twice
 
 
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_run_stopped_by_a_signal_checkpoints_exits_nonzero_and_resumes_exactly(spoken_words: Path, whole: Path,
+                                                                                  tmp_path: Path, signum) -> None:
+    """A scheduler's SIGTERM or a Ctrl-C: a checkpoint at the step in progress, one line, 128 + the signal's
+    number as exit status (not 0: no model file is written), and the same command goes on as if never stopped."""
+    out = tmp_path / "run"
+    run = subprocess.Popen(_command(spoken_words, out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    first = out / "checkpoints" / "step3.ckpt"
+    while not first.exists() and run.poll() is None:
+        time.sleep(0.02)
+    os.kill(run.pid, signum)
+    err = run.communicate()[1]
+    assert run.returncode == 128 + signum, err[-2000:]
+    last = err.strip().splitlines()[-1]
+    step = torch.load(out / "checkpoints" / "last.ckpt", weights_only=True)["global_step"]
+    assert last == (f"asr: training stopped by {signal.Signals(signum).name} at step {step}; checkpoint "
+                    f"{out / 'checkpoints' / 'last.ckpt'} written: the same command resumes it")
+    assert 3 < step < 24 and not (out / "model.pt").exists()
+    subprocess.run(_command(spoken_words, out), check=True, capture_output=True)
+    assert _log(out) == _log(whole)
+    assert load_model_file(out / "model.pt").info["steps"] == 24
+
+
+def test_a_second_run_into_a_folder_in_use_refuses_in_one_line(spoken_words: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "run"
+    first = subprocess.Popen([*_command(spoken_words, out), "--train.max_epochs", "1000"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while not (out / "checkpoints").is_dir() and first.poll() is None:
+            time.sleep(0.02)
+        assert main(_train_args(spoken_words, out)) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith(f"asr: error: {out} is in use by another training (pid {first.pid} on "
+                                                   f"{os.uname().nodename}, started ")
+        assert err[0].endswith("): wait for it to end, or use another --out")
+    finally:
+        first.terminate()
+        first.wait()
+    assert first.returncode == 128 + signal.SIGTERM  # it went on undisturbed until stopped
+
+
 def test_a_kill_while_a_checkpoint_is_written_leaves_the_one_before_whole(spoken_words: Path, whole: Path,
                                                                          tmp_path: Path) -> None:
     out = tmp_path / "run"
