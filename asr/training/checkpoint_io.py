@@ -9,14 +9,13 @@ multi-gigabyte checkpoint can fill a small /tmp.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import torch
 from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
 
-PARTIAL_SUFFIX = ".partial"  # a checkpoint being written; left behind only by a kill
+from asr.utils.atomic_file import PARTIAL_SUFFIX, replaced_whole
 
 
 class SameFolderCheckpointIO(TorchCheckpointIO):
@@ -25,14 +24,9 @@ class SameFolderCheckpointIO(TorchCheckpointIO):
     def save_checkpoint(self, checkpoint: dict[str, Any], path: str | Path, storage_options: Any = None) -> None:
         if storage_options is not None:
             raise TypeError("storage_options are not supported for local checkpoints")
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + PARTIAL_SUFFIX)
-        with open(partial, "wb") as f:
+        # the bytes are on disk before the name points at them; a failed write (a full disk) leaves nothing
+        with replaced_whole(path, "wb", fsync=True) as f:
             torch.save(checkpoint, f)
-            f.flush()
-            os.fsync(f.fileno())  # the bytes are on disk before the name points at them
-        os.replace(partial, path)
 
 
 def remove_partial_checkpoints(folder: Path) -> None:

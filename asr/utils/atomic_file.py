@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+PARTIAL_SUFFIX = ".partial"  # a file being written; left behind only by a kill
+
 
 @contextlib.contextmanager
 def replaced_whole(path: str | Path, mode: str = "w", fsync: bool = False) -> Iterator[IO]:
@@ -20,7 +22,7 @@ def replaced_whole(path: str | Path, mode: str = "w", fsync: bool = False) -> It
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial = path.with_name(f".{path.name}.{os.getpid()}{PARTIAL_SUFFIX}")
     try:
         with open(partial, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
             yield f
@@ -28,6 +30,21 @@ def replaced_whole(path: str | Path, mode: str = "w", fsync: bool = False) -> It
                 f.flush()
                 os.fsync(f.fileno())
         os.replace(partial, path)
-    except BaseException:
+    except BaseException as err:
         partial.unlink(missing_ok=True)
+        disk_error = _os_error_behind(err)
+        if disk_error is not None and (disk_error is not err or not err.filename):
+            # the file that could not be written, not how the library took it (or the partial's name)
+            raise OSError(disk_error.errno, disk_error.strerror, str(path)) from None
         raise
+
+
+def _os_error_behind(err: BaseException) -> OSError | None:
+    """The OSError (a full disk, a quota, an I/O error) an exception was raised while handling, if any:
+    torch.save turns a failed write into a RuntimeError about zip positions."""
+    seen: BaseException | None = err
+    while seen is not None:
+        if isinstance(seen, OSError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None

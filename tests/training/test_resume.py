@@ -29,7 +29,7 @@ ARGS = ["--tokenizer.kind", "word", "--features.kind", "mfcc", "--features.n_mfc
         "--train.threads", "1", "--train.warmup_steps", "5"]
 
 
-KILL_DURING_SAVE = Path(__file__).with_name("kill_during_save.py")
+FAIL_DURING_SAVE = Path(__file__).with_name("fail_during_save.py")
 
 
 def _command(spoken_words: Path, out: Path) -> list[str]:
@@ -127,16 +127,55 @@ def test_a_kill_while_a_checkpoint_is_written_leaves_the_one_before_whole(spoken
     out = tmp_path / "run"
     # checkpoint writes: step3.ckpt and last.ckpt at step 3, step6.ckpt (step3.ckpt then goes) and last.ckpt
     # at step 6: the 4th overwrites a good last.ckpt, and the process dies with half its bytes written
-    cut = subprocess.run([sys.executable, str(KILL_DURING_SAVE), *_train_args(spoken_words, out)],
+    cut = subprocess.run([sys.executable, str(FAIL_DURING_SAVE), *_train_args(spoken_words, out)],
                          env={**os.environ, "KILL_AT_CHECKPOINT": "4"}, capture_output=True)
     assert cut.returncode == -signal.SIGKILL, cut.stderr.decode()[-2000:]
     folder = out / "checkpoints"
-    assert [p.name for p in folder.glob("*.partial")] == ["last.ckpt.partial"]
+    partials = [p.name for p in folder.glob("*.partial")]
+    assert len(partials) == 1 and partials[0].startswith(".last.ckpt.")
     steps = {p.name: torch.load(p, weights_only=True)["global_step"] for p in folder.glob("*.ckpt")}
     assert steps == {"last.ckpt": 3, "step6.ckpt": 6}  # every checkpoint whole, none replaced
     subprocess.run(_command(spoken_words, out), check=True, capture_output=True)
     assert not list(folder.glob("*.partial"))
     assert _log(out) == _log(whole)  # resumed from step 6 as if never stopped
+
+
+def test_a_full_disk_stops_in_one_line_naming_the_file_and_keeps_earlier_checkpoints(
+        spoken_words: Path, whole: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    # the 4th checkpoint write (last.ckpt at step 6, over the one of step 3) fails as on a full disk
+    full = subprocess.run([sys.executable, str(FAIL_DURING_SAVE), *_train_args(spoken_words, out)],
+                          env={**os.environ, "KILL_AT_CHECKPOINT": "4", "FAIL_HOW": "full"}, capture_output=True, text=True)
+    assert full.returncode == 2 and "Traceback" not in full.stderr, full.stderr[-2000:]
+    assert full.stderr.strip().splitlines()[-1] == (f"asr: error: {out / 'checkpoints' / 'last.ckpt'}: No space left "
+                                                    "on device (ASR_TRACEBACK=1 shows where)")
+    folder = out / "checkpoints"
+    assert not list(folder.glob("*.partial"))
+    steps = {p.name: torch.load(p, weights_only=True)["global_step"] for p in folder.glob("*.ckpt")}
+    assert steps == {"last.ckpt": 3, "step6.ckpt": 6}
+    subprocess.run(_command(spoken_words, out), check=True, capture_output=True)  # space freed: it goes on
+    assert _log(out) == _log(whole)
+
+
+def test_a_real_full_disk_stops_in_one_line(spoken_words: Path, whole: Path, tmp_path: Path) -> None:
+    """On a tmpfs with room for one checkpoint and a half, where the platform lets the tests mount one."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    room = int(1.5 * (whole / "checkpoints" / "last.ckpt").stat().st_size) + 64 * 1024
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={room}", "tmpfs", str(disk)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        out = disk / "run"
+        full = subprocess.run(_command(spoken_words, out), capture_output=True, text=True)
+        assert full.returncode == 2 and "Traceback" not in full.stderr, full.stderr[-2000:]
+        last = full.stderr.strip().splitlines()[-1]
+        assert last.startswith(f"asr: error: {out}") and last.endswith(": No space left on device "
+                                                                        "(ASR_TRACEBACK=1 shows where)")
+        assert not list(out.rglob("*.partial"))
+        assert [torch.load(p, weights_only=True)["global_step"] for p in (out / "checkpoints").glob("*.ckpt")] == [3]
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
 
 
 def test_a_kill_while_the_model_file_is_written_leaves_the_one_before_whole(whole: Path, spoken_words: Path,
@@ -145,7 +184,7 @@ def test_a_kill_while_the_model_file_is_written_leaves_the_one_before_whole(whol
     shutil.copytree(whole, out)  # a finished run: run again, it resumes at its end and writes model.pt anew
     before = (out / "model.pt").read_bytes()
     args = [str(a).replace(str(whole), str(out)) for a in _train_args(spoken_words, whole)]
-    cut = subprocess.run([sys.executable, str(KILL_DURING_SAVE), *args],
+    cut = subprocess.run([sys.executable, str(FAIL_DURING_SAVE), *args],
                          env={**os.environ, "KILL_AT_CHECKPOINT": "1", "KILL_WRITING": "model.pt"}, capture_output=True)
     assert cut.returncode == -signal.SIGKILL, cut.stderr.decode()[-2000:]
     assert (out / "model.pt").read_bytes() == before

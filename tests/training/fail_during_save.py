@@ -1,8 +1,10 @@
-"""`asr train` (its arguments follow) killed with SIGKILL halfway through writing the bytes of the Nth
-file it opens for writing whose name holds $KILL_WRITING (default ".ckpt"; N = $KILL_AT_CHECKPOINT), as a
-crash or an out-of-memory kill would: run by test_resume.py."""
+"""`asr train` (its arguments follow) stopped halfway through writing the bytes of the Nth file it opens
+for writing whose name holds $KILL_WRITING (default ".ckpt"; N = $KILL_AT_CHECKPOINT): killed with SIGKILL,
+as a crash or an out-of-memory kill would, or with FAIL_HOW=full the write fails as on a full disk (the
+process goes on). Run by test_resume.py."""
 
 import builtins
+import errno
 import os
 import signal
 import sys
@@ -12,11 +14,12 @@ from asr.cli.main import main
 real_open = builtins.open
 kill_at = int(os.environ["KILL_AT_CHECKPOINT"])
 pattern = os.environ.get("KILL_WRITING", ".ckpt")
+disk_full = os.environ.get("FAIL_HOW") == "full"
 opened = 0
 
 
 class HalfThenKill:
-    """A file whose first write stores half its bytes, reaches the disk, and ends the process."""
+    """A file whose first write stores half its bytes, reaches the disk, and ends the process (or fails)."""
 
     def __init__(self, f):
         self.f = f
@@ -25,6 +28,8 @@ class HalfThenKill:
         self.f.write(bytes(data)[: len(data) // 2])
         self.f.flush()
         os.fsync(self.f.fileno())
+        if disk_full:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         os.kill(os.getpid(), signal.SIGKILL)
 
     def __getattr__(self, name):
