@@ -8,9 +8,11 @@ the kind's name what a model is or can do: ask the model (`has_ctc`, `has_attent
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
+import torch
 from torch import nn
 
 from asr.models.attention_model import AttentionModel, AttentionModelConfig
@@ -51,10 +53,35 @@ def kind_of(name: str) -> Kind:
     return KINDS[name]
 
 
-def build_model(kind: str, config: dict) -> nn.Module:
-    """A new model of `kind` from its config's plain-dict form (what the model file stores)."""
+WEIGHTS = 4  # bytes a parameter takes to use a model (float32)
+TRAINING = 16  # ... and to train one: its weight, its gradient and Adam's two moments
+
+
+def build_model(kind: str, config: dict, bytes_per_parameter: int = WEIGHTS) -> nn.Module:
+    """A new model of `kind` from its config's plain-dict form (what the model file stores).
+
+    ValueError, before any memory is taken, for a model whose parameters at `bytes_per_parameter`
+    each would not fit in this machine's memory (an allocator's traceback, or swapping, otherwise)."""
     entry = kind_of(kind)
-    return entry.model(entry.config.from_dict(config))
+    cfg = entry.config.from_dict(config)
+    parameters = parameter_count(kind, cfg)
+    needed, memory = parameters * bytes_per_parameter, physical_memory()
+    if needed > memory:
+        use = "to train" if bytes_per_parameter > WEIGHTS else "for its weights"
+        raise ValueError(f"a {kind} model of these settings has {parameters / 1e6:,.0f} M parameters: "
+                         f"{needed / 1e9:,.1f} GB {use}, more than this machine's {memory / 1e9:.1f} GB of memory")
+    return entry.model(cfg)
+
+
+def parameter_count(kind: str, cfg: Any) -> int:
+    """How many parameters a model of `kind` and config `cfg` has, found without taking their memory."""
+    with torch.device("meta"):  # shapes without storage: any size at once
+        return sum(p.numel() for p in kind_of(kind).model(cfg).parameters())
+
+
+def physical_memory() -> int:
+    """This machine's memory in bytes."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
 def new_config(kind: str, settings: Any = None, **derived: Any) -> Any:

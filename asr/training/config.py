@@ -21,7 +21,7 @@ from asr.errors import UserError
 from asr.features.frontend import FeatureConfig
 from asr.features.specaugment import SpecAugmentConfig
 from asr.models.attention_model import AttentionSettings
-from asr.models.kinds import ACOUSTIC_KINDS, EMBEDDING_KINDS, build_model, kind_of, new_config
+from asr.models.kinds import ACOUSTIC_KINDS, EMBEDDING_KINDS, TRAINING, build_model, kind_of, new_config
 from asr.models.lstm_lm import LSTMLMConfig
 from asr.models.rnn_encoder import EncoderConfig, EncoderSettings
 from asr.models.seq_autoencoder import AutoencoderSettings
@@ -87,7 +87,7 @@ class ModelConfig:
         UserError for settings that cannot build one."""
         vocab = dict(vocab_size=len(tokenizer), eos_id=tokenizer.eos_id) if tokenizer is not None else {}
         try:
-            model = build_model(self.kind, self.model_config(input_dim, **vocab).to_dict())
+            model = build_model(self.kind, self.model_config(input_dim, **vocab).to_dict(), TRAINING)
         except ValueError as err:  # a bad value in the config
             raise UserError(str(err)) from None
         if model.kind != self.kind:  # an attention model without a CTC weight is a LAS model

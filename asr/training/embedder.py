@@ -161,12 +161,11 @@ def _prepare(cfg: Config) -> Prepared:
     dev_utts = read_utterances(cfg.data.dev, "dev", cfg.data.max_duration)
     start = _start_from(cfg.model.init_from) if cfg.model.init_from else None
     unreadable: set[str] = set()
-    if start is not None:  # the start's frames and statistics: its weights learned on them
-        features = start.features
-    else:
-        features = measure_cmvn(FeaturePipeline(cfg.features), train_utts, cfg.data.cmvn_utterances, cfg.train.seed,
-                                unreadable)
-    model = cfg.model.new_model(features.dim)
+    # the start's frames and statistics (its weights learned on them), else this config's, measured
+    features = start.features if start is not None else FeaturePipeline(cfg.features)
+    model = cfg.model.new_model(features.dim)  # before the statistics: a model too large is refused at once
+    if start is None:
+        features = measure_cmvn(features, train_utts, cfg.data.cmvn_utterances, cfg.train.seed, unreadable)
     if start is not None:
         _load_weights(model, start.model, cfg.model.init_from)
     train_ex, dev_ex = _examples(train_utts, "train"), _examples(dev_utts, "dev")

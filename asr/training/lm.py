@@ -24,8 +24,7 @@ from torch.utils.data import DataLoader
 from asr.data.text_corpus import read_texts, report_left_out
 from asr.errors import UserError
 from asr.model_file import load_model_file
-from asr.models.kinds import ACOUSTIC_KINDS
-from asr.models.lstm_lm import LSTMLM
+from asr.models.kinds import ACOUSTIC_KINDS, TRAINING, build_model
 from asr.text.tokenizer import PAD_ID, AnyTokenizer
 from asr.training.config import Config
 from asr.training.data import LengthBucketSampler
@@ -109,7 +108,7 @@ def _prepare(cfg: Config, text_paths: Sequence[str | Path], tokenizer_from: str 
     n_dev = max(1, int(len(seqs) * cfg.lm.dev_fraction)) if len(seqs) > 1 else 0
     dev, train = (seqs[:n_dev], seqs[n_dev:]) if n_dev else (seqs, seqs)
     try:
-        model = LSTMLM(cfg.lm.model_config(len(tokenizer), tokenizer.eos_id))
+        model = build_model("lstm_lm", cfg.lm.model_config(len(tokenizer), tokenizer.eos_id).to_dict(), TRAINING)
     except ValueError as err:
         raise UserError(str(err)) from None
     params = sum(p.numel() for p in model.parameters())

@@ -1,5 +1,6 @@
 import pytest
 
+from asr.cli.main import main
 from asr.errors import UserError
 from asr.training.config import Config, load_config, parse_overrides
 
@@ -99,3 +100,19 @@ def test_missing_or_broken_yaml(tmp_path):
 
 def test_parse_overrides_nests():
     assert parse_overrides(["--a.b.c", "[1, 2]"]) == {"a": {"b": {"c": [1, 2]}}}
+
+
+def test_a_model_too_large_for_memory_is_one_line_before_training(spoken_words, tmp_path, capsys):
+    """An absurd size is refused with the model's size, for acoustic, embedding and language models alike
+    (an allocator's traceback before)."""
+    data = ["--data.train", str(spoken_words / "train.jsonl"), "--data.dev", str(spoken_words / "dev.jsonl")]
+    for kind in ("ctc", "sa"):
+        assert main(["train", "--out", str(tmp_path / kind), *data, "--model.kind", kind, "--model.hidden", "100000",
+                     "--tokenizer.kind", "word"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith(f"asr: error: a {kind} model of these settings has ")
+        assert "GB to train, more than this machine's" in err[0] and not (tmp_path / kind / "model.pt").exists()
+    (tmp_path / "text.txt").write_text("one two three\nfour five six\n")
+    assert main(["lm", "train", str(tmp_path / "text.txt"), "--out", str(tmp_path / "lm.pt"), "--lm.hidden", "100000",
+                 "--tokenizer.kind", "word"]) == 2
+    assert "a lstm_lm model of these settings has " in capsys.readouterr().err
