@@ -159,7 +159,10 @@ MISTAKES = {
     "not an arpa file": (["--ctc-weight", "1", "--decode", "beam", "--lm", "{notes}", "--lm-weight", "0.3"],
                          "cannot load the language model {notes}"),
     "missing lexicon": (["--ctc-weight", "1", "--decode", "beam", "--lexicon", "{missing}.txt"], "{missing}.txt"),
-    "beam 0": (["--beam", "0"], "beam must be at least 1"),
+    "beam 0": (["--beam", "0"], "beam must be between 1 and 1000, not 0"),
+    # values past which only time and memory go (a beam of 100000 took 11 GB and minutes)
+    "beam 100000": (["--beam", "100000"], "beam must be between 1 and 1000, not 100000"),
+    "max len ratio 1e6": (["--max-len-ratio", "1e6"], "max_len_ratio must be above 0 and at most 10.0"),
     "ctc weight 1.5": (["--ctc-weight", "1.5"], "between 0 and 1"),
     # numbers that parse but can only give nonsense (a NaN bonus gave an empty transcript and exit 0)
     "length bonus nan": (["--length-bonus", "nan"], "length bonus must be a finite number, not nan"),

@@ -89,7 +89,7 @@ def test_options_settle_by_what_the_model_can_do() -> None:
 @pytest.mark.parametrize("model, options, message", [
     (HandBuilt(True, False), {"ctc_weight": 0.5}, "a CTC model has no attention decoder"),
     (HandBuilt(False, True), {"ctc_weight": 0.5}, "a LAS model has no CTC head"),
-    (HandBuilt(True, False), {"beam": 0}, "beam must be at least 1"),
+    (HandBuilt(True, False), {"beam": 0}, "beam must be between 1 and 1000"),
     (HandBuilt(True, True), {"ctc_weight": 1.5}, "ctc weight must be between 0 and 1"),
     (HandBuilt(True, False), {"decode": "sampling"}, "decoding method must be one of"),
 ])
