@@ -72,7 +72,7 @@ def bench(model_path: str, sentences) -> None:
     model = asr.load_model(model_path)
     waves = [torch.from_numpy(audio) for audio, _ in sentences]
     truths = [truth for _, truth in sentences]
-    results = model.transcribe(waves)
+    results = model.transcribe(waves, sample_rate=16000)  # spoken_sentences gives 16 kHz audio
     matched, total = [], sum(len(t) for t in truths)
     for result, truth in zip(results, truths):
         hyp = [w.word for w in result.words]

@@ -1,10 +1,14 @@
-"""A model file ready to transcribe: files, arrays, lists of them, recordings of any length.
+"""A model file ready to transcribe: files, file objects, arrays, lists of them, recordings of any length.
 
   import asr
   model = asr.load_model("exp/mini/model.pt")
   result = model.transcribe("talk.flac")             # TranscriptionResult: text, segments, words
   results = model.transcribe(["a.wav", "b.flac"])    # a list; short files are decoded in batches
-  result = model.transcribe(samples, sample_rate=8000, decode="beam", beam=10)
+  result = model.transcribe(samples, sample_rate=8000, decode="beam", beam=10)   # the rate is never assumed
+
+Every mistake in what it is given is one `asr.UserError` line; for a list, `asr.TranscriptionErrors` (a
+UserError) comes after every input was tried and holds each one's result or error in `.results`.
+What counts as an input is checked in `asr.transcription.inputs`.
 
 Audio no longer than `max_chunk` seconds is decoded whole, as one segment. Longer audio is read a
 block at a time, cut at pauses (`asr.transcription.chunking`, with Silero's voice-activity detector) and decoded a
@@ -22,12 +26,20 @@ from pathlib import Path
 
 import torch
 
-from asr.data.audio import audio_blocks, audio_info, load_audio, waveform_from_array
-from asr.errors import UserError
+from asr.data.audio import checked_sample_rate
+from asr.errors import TranscriptionErrors, UserError
 from asr.model_file import LoadedModel, load_model_file
 from asr.models.kinds import ACOUSTIC_KINDS
 from asr.transcription.chunking import Chunk, Chunker, ChunkingOptions, check_max_chunk
 from asr.transcription.decoder import TokenDecoder, decode_waves
+from asr.transcription.inputs import (
+    Audio,
+    Source,
+    as_inputs,
+    display_name,
+    source_of,
+    too_short,
+)
 from asr.transcription.results import Segment, Token, TranscriptionResult, Word
 from asr.transcription.timestamps import FrameClock, timed_words
 from asr.utils.progress import progress as show_progress
@@ -39,8 +51,6 @@ BLOCK_SECONDS = 30.0  # audio read at a time from a long file
 # calls, ATen's runs at once at about a tenth of its speed: below this much audio in a process's first
 # batch ATen is the faster (one 4.4 s file: 0.3 s instead of 3-9 s; recipes/mini/README.md has the figures).
 ONEDNN_AFTER_SECONDS = 30.0
-
-Audio = str | Path | torch.Tensor  # or a numpy array
 
 
 def load_model(path: str | Path, device: str | torch.device = "cpu") -> Recognizer:
@@ -68,47 +78,59 @@ class Recognizer:
             self._decoders[key] = TokenDecoder.for_model(self.loaded.model, self.loaded.tokenizer, **options)
         return self._decoders[key]
 
-    def transcribe(self, audio: Audio | Sequence[Audio], *, sample_rate: int | None = None,
+    def transcribe(self, audio: Audio | Sequence[Audio], *, sample_rate: float | None = None,
                    max_chunk: float = 30.0, progress: bool = False,
                    **decode_options) -> TranscriptionResult | list[TranscriptionResult]:
-        """Transcribe a file, an array of samples (`sample_rate` says its rate; default the model's),
-        or a list of them (a list of results). Raises UserError for audio it cannot read.
+        """Transcribe one input, or a list (or tuple) of them into a list of results, in order.
+
+        An input is a path, a binary file object (open(path, "rb"), io.BytesIO(data)), or a numpy array or torch
+        tensor of samples (shape (n,), (n, channels) or (channels, n), at most 8 channels; float in [-1, 1]
+        or int16/int32 PCM) whose rate `sample_rate` must give: none is assumed. A plain list of numbers is
+        refused as ambiguous (numpy.asarray(samples) makes it one recording). `asr.transcription.inputs` has
+        the details.
 
         max_chunk: longer audio is cut at pauses into pieces of at most this many seconds (0: never)
         progress : a progress bar on stderr for long audio
         decode_options: decode ("greedy" or "beam"), beam, ctc_weight, lm, lm_weight, length_bonus,
                    max_len_ratio, lexicon, as `asr transcribe --help` describes them
+        Raises:
+            UserError (asr.UserError): anything that is not audio this model can hear, in one line: a
+                missing or unreadable file, a wrong type, shape, dtype or rate, NaN samples, less audio
+                than one analysis frame (25 ms by default), a decoding option's value out of range.
+            TranscriptionErrors (a UserError): for a list, after every input was tried, when some failed;
+                its `.results` holds each input's TranscriptionResult or UserError, so nothing is lost.
         """
+        items, single = as_inputs(audio, sample_rate)
         decoder = self.decoder(**decode_options)
-        single = not isinstance(audio, (list, tuple))
-        results = []
-        for _, outcome in self.transcribe_each([audio] if single else audio, decoder, sample_rate, max_chunk,
-                                               progress):
-            if isinstance(outcome, UserError):
-                raise outcome
-            results.append(outcome)
-        return results[0] if single else results
+        outcomes = [outcome for _, outcome in self.transcribe_each(items, decoder, sample_rate, max_chunk, progress)]
+        if single and isinstance(outcomes[0], UserError):
+            raise outcomes[0]
+        if any(isinstance(outcome, UserError) for outcome in outcomes):
+            raise TranscriptionErrors(outcomes)
+        return outcomes[0] if single else outcomes
 
-    def transcribe_each(self, items: Iterable[Audio], decoder: TokenDecoder, sample_rate: int | None = None,
+    def transcribe_each(self, items: Iterable[Audio], decoder: TokenDecoder, sample_rate: float | None = None,
                         max_chunk: float = 30.0, progress: bool | None = False
                         ) -> Iterator[tuple[Audio, TranscriptionResult | UserError]]:
         """(item, its result or the UserError that stopped it) for each item, in order.
 
         Short items are gathered and decoded in batches; a long one is decoded on its own, in pieces.
         progress None: a bar on a terminal, a line every 15 s in a log (asr.utils.progress); False: nothing.
+        Raises UserError (before any item) for a bad sample_rate or max_chunk: they concern every item.
         """
         check_max_chunk(max_chunk)
+        rate = None if sample_rate is None else checked_sample_rate(sample_rate)
         batch: list[tuple[Audio, torch.Tensor]] = []
         for item in items:
             try:
-                duration = self._duration(item, sample_rate)
-                if max_chunk and duration > max_chunk:
+                source = source_of(item, rate)
+                if max_chunk and source.duration > max_chunk:
                     yield from self._flush(batch, decoder)
                     batch = []
-                    blocks = self._blocks(item, sample_rate)
-                    yield item, self._long(blocks, duration, decoder, max_chunk, progress, _name(item))
+                    blocks = source.blocks(self.sample_rate, BLOCK_SECONDS)
+                    yield item, self._long(blocks, source.duration, decoder, max_chunk, progress, display_name(source))
                     continue
-                batch.append((item, self._wave(item, sample_rate)))
+                batch.append((item, self._whole(source)))
             except UserError as err:
                 yield from self._flush(batch, decoder)
                 batch = []
@@ -119,21 +141,13 @@ class Recognizer:
                 batch = []
         yield from self._flush(batch, decoder)
 
-    def _duration(self, item: Audio, sample_rate: int | None) -> float:
-        if isinstance(item, (str, Path)):
-            return audio_info(item).duration
-        return len(item) / (sample_rate or self.sample_rate)
-
-    def _wave(self, item: Audio, sample_rate: int | None) -> torch.Tensor:
-        if isinstance(item, (str, Path)):
-            return load_audio(item, self.sample_rate)
-        return waveform_from_array(item, sample_rate or self.sample_rate, self.sample_rate)
-
-    def _blocks(self, item: Audio, sample_rate: int | None) -> Iterator[torch.Tensor]:
-        if isinstance(item, (str, Path)):
-            return audio_blocks(item, self.sample_rate, BLOCK_SECONDS)
-        wave, step = self._wave(item, sample_rate), round(BLOCK_SECONDS * self.sample_rate)
-        return (wave[i:i + step] for i in range(0, len(wave), step))
+    def _whole(self, source: Source) -> torch.Tensor:
+        """A short input's waveform at the model's rate; refused when it is shorter than one feature frame,
+        which would leave the encoder nothing to read (a torch RuntimeError once)."""
+        wave = source.wave(self.sample_rate)
+        if self.loaded.features.num_frames(len(wave)) == 0:
+            raise too_short(source, self.sample_rate, self.loaded.features.cfg.win_length)
+        return wave
 
     def _flush(self, batch: list[tuple[Audio, torch.Tensor]], decoder: TokenDecoder
                ) -> Iterator[tuple[Audio, TranscriptionResult]]:
@@ -211,6 +225,3 @@ def _onednn(enabled: bool) -> Iterator[None]:
 def _result(segments: list[Segment], words: list[Word], tokens: list[Token], duration: float) -> TranscriptionResult:
     return TranscriptionResult(" ".join(s.text for s in segments), segments, words, tokens, duration)
 
-
-def _name(item: Audio) -> str:
-    return Path(item).name if isinstance(item, (str, Path)) else "audio"

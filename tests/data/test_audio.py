@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ def _correlation(a: np.ndarray, b: np.ndarray) -> float:
 
 @pytest.fixture(scope="module")
 def flac(librispeech_subset: Path) -> Path:
-    return sorted(librispeech_subset.glob("*/*/*.flac"))[0]
+    return min(librispeech_subset.glob("*/*/*.flac"))
 
 
 def test_native_flac_is_decoded_unchanged(flac: Path) -> None:
@@ -149,3 +150,33 @@ def test_arrays_become_mono_waveforms_at_the_model_rate() -> None:
     assert torch.equal(waveform_from_array(torch.ones(10), 16000, 16000), torch.ones(10))
     with pytest.raises(UserError, match="1-D array"):
         waveform_from_array(np.zeros((2, 3, 4)), 16000, 16000)
+
+
+def test_arrays_take_channels_on_either_side_and_pcm_at_its_scale() -> None:
+    stereo = np.stack([np.full(8000, 0.5), np.full(8000, 0.25)]).astype(np.float32)  # (channels, n)
+    assert torch.equal(waveform_from_array(stereo, 8000, 8000), waveform_from_array(stereo.T, 8000, 8000))
+    assert torch.allclose(waveform_from_array(np.full(10, 1 << 30, np.int32), 8000, 8000), torch.full((10,), 0.5))
+    assert torch.equal(waveform_from_array(torch.ones(10, dtype=torch.bfloat16), 8000, 8000), torch.ones(10))
+    for bad, message in [(np.zeros((9, 9)), "ambiguous"), (np.zeros(10, np.uint8), "not uint8"),
+                         (np.zeros(0), "empty array"), ([0.0] * 10, "not list"),
+                         (np.array([0.0, np.inf]), "NaN or infinite")]:
+        with pytest.raises(UserError, match=message):
+            waveform_from_array(bad, 8000, 8000)
+    for rate in (0, -1, float("nan"), float("inf"), 8000.5, 999):
+        with pytest.raises(UserError, match="sample_rate must be a whole number of Hz"):
+            waveform_from_array(np.zeros(10, np.float32), rate, 8000)
+
+
+def test_binary_file_objects_read_as_their_file_and_are_left_where_they_stood(flac: Path) -> None:
+    wave, info = load_audio(flac, 8000), audio_info(flac)
+    data = io.BytesIO(flac.read_bytes())
+    # each call leaves it at its start, so that the next reads the header again (transcribe reads it twice)
+    assert audio_info(data) == info and data.tell() == 0
+    assert torch.equal(load_audio(data, 8000), wave) and data.tell() == 0
+    assert torch.allclose(torch.cat(list(audio_blocks(data, 8000, 1.0))), wave, atol=1e-4) and data.tell() == 0
+    with open(flac, "rb") as f:
+        assert torch.equal(load_audio(f, 8000), wave) and f.tell() == 0
+    with open(flac) as text, pytest.raises(UserError, match="text file object"):
+        audio_info(text)
+    with pytest.raises(UserError, match="^<BytesIO>: not an audio file"):
+        load_audio(io.BytesIO(b"text" * 100))

@@ -105,7 +105,7 @@ def test_a_long_recording_is_cut_at_its_pauses_and_its_words_fall_in_their_recor
     chunker = Chunker(detector, rate, window, ChunkingOptions(3.0, 3.0 / 8))
     pieces = [c.wave for block in audio_blocks(path, RATE, 30.0) for c in chunker.feed(block)] + \
         [c.wave for c in chunker.finish()]
-    assert [r.text for r in model.transcribe(pieces)] == result.text.split()
+    assert [r.text for r in model.transcribe(pieces, sample_rate=RATE)] == result.text.split()
     # This model learnt whole FSDD files; it hears 7 of the 10 cut pieces as it hears the files (10 of 10).
     # Learnt from the in-repository sample (320 takes, not 1680) it hears 4 of them so (9 of 10 files right).
     files = model.transcribe([fsdd_recordings / f"{d}_{s}_{t}.wav" for d, (s, t) in enumerate(TAKES)])
@@ -144,7 +144,7 @@ def test_speech_cut_inside_words_keeps_each_word_once(words):
     chunker = Chunker(detector, rate, window, ChunkingOptions(2.5, 2.5 / 8))
     pieces = chunker.feed(wave) + chunker.finish()
     assert len(pieces) == len(result.segments)
-    assert sum(len(r.words) for r in model.transcribe([p.wave for p in pieces])) > len(result.words)
+    assert sum(len(r.words) for r in model.transcribe([p.wave for p in pieces], sample_rate=RATE)) > len(result.words)
 
 
 def test_las_words_come_without_times_and_long_audio_is_cut_without_overlap(words):
