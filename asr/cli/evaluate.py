@@ -8,11 +8,13 @@ Writes one JSON line per utterance {"id", "ref", "hyp", "wer", "cer"} (default: 
 model, named after the manifest) and prints corpus-level WER and CER and the real-time factor
 (decoding seconds per second of audio, audio reading excluded). --plot-attention DIR writes one
 attention-alignment PNG per utterance (attention models); --scores FILE writes the corpus figures
-as one JSON object (manifest, utterances, wer, cer, rtf, unreadable, hypotheses) for scripts. An
+as one JSON object (manifest, utterances, wer, cer, rtf, unreadable, unscored, hypotheses) for scripts. An
 utterance longer than --max-chunk is decoded as `asr transcribe` decodes it, cut at pauses (a model
 trained on sentences reads an hour whole at 87% WER, in 30 s pieces as well as each sentence alone).
 An utterance whose audio cannot be read gets one line on stderr and is left out of the scores; the
-summary counts them and the exit status is 1.
+summary counts them and the exit status is 1. Utterances whose transcript normalises to nothing or
+loses most of its letters (another script than Latin) are not decoded nor scored, counted in one
+line: an empty reference makes every word heard an insertion (a Chinese test set scored 381% WER).
 """
 
 from __future__ import annotations
@@ -30,10 +32,10 @@ from asr.cli.common import (
     decoder_from_args,
     readable_chunks,
 )
-from asr.data.manifest import read_manifest
+from asr.data.manifest import Utterance, describe_lost, read_manifest, split_lost
 from asr.errors import UserError
 from asr.text.error_rates import error_rates
-from asr.text.normalize import normalize_text
+from asr.text.normalize import NORMALISER_KEEPS, normalize_text
 from asr.utils.atomic_file import replaced_whole
 
 
@@ -50,18 +52,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     check_decode_arguments(args)
-    if not Path(args.manifest).is_file():
-        raise UserError(f"manifest not found: {args.manifest}")
-    from asr.transcription.recognizer import load_model  # imported late: torch and the decoders take seconds
+    utterances, unscored = _scorable(args.manifest)  # before the model loads: a wrong manifest is told at once
+    # imported late: torch and the decoders take seconds
+    from asr.transcription.recognizer import load_model
 
     recognizer = load_model(args.model, args.device)
     if args.plot_attention and not recognizer.loaded.model.has_attention:
         raise UserError(f"--plot-attention needs an attention model (las or joint); "
                         f"this one is {recognizer.loaded.kind}")
     decoder = decoder_from_args(recognizer, args)
-    utterances = read_manifest(args.manifest)
-    if not utterances:
-        raise UserError(f"manifest is empty: {args.manifest}")
     refs, hyps, decoded, decoding_seconds, audio_seconds = [], [], [], 0.0, 0.0
     for chunk, waves, _ in readable_chunks(utterances, recognizer.sample_rate, args.read_size, "decoding"):
         if not chunk:
@@ -84,14 +83,37 @@ def run(args: argparse.Namespace) -> int:
         for utt, ref, hyp in zip(decoded, refs, hyps):
             f.write(json.dumps({"id": utt.id, "ref": ref, "hyp": hyp, **error_rates([ref], [hyp])}) + "\n")
     scores = {"manifest": args.manifest, "utterances": len(refs), **error_rates(refs, hyps),
-              "rtf": decoding_seconds / max(audio_seconds, 1e-9), "unreadable": unreadable, "hypotheses": str(out)}
+              "rtf": decoding_seconds / max(audio_seconds, 1e-9), "unreadable": unreadable, "unscored": unscored,
+              "hypotheses": str(out)}
     if args.scores:
         with replaced_whole(args.scores) as f:
             f.write(json.dumps(scores) + "\n")
     print(f"{Path(args.manifest).name}: {len(refs)} utterances  WER {100 * scores['wer']:.2f}%  "
           f"CER {100 * scores['cer']:.2f}%  RTF {scores['rtf']:.4f}  "
-          + (f"{unreadable} unreadable (left out)  " if unreadable else "") + f"(hypotheses in {out})")
+          + (f"{unreadable} unreadable (left out)  " if unreadable else "")
+          + (f"{unscored} unscored (left out)  " if unscored else "") + f"(hypotheses in {out})")
     return 1 if unreadable else 0
+
+
+def _scorable(manifest: str) -> tuple[list[Utterance], int]:
+    """The manifest's utterances that can be scored, and how many cannot (said in one line): those whose
+    transcript is lost in normalisation have no reference to score a hypothesis against.
+
+    Raises:
+        UserError: the manifest is missing or empty, or none of its transcripts survives normalisation.
+    """
+    if not Path(manifest).is_file():
+        raise UserError(f"manifest not found: {manifest}")
+    utterances = read_manifest(manifest)
+    if not utterances:
+        raise UserError(f"manifest is empty: {manifest}")
+    scorable, lost = split_lost(utterances)
+    if not scorable:
+        raise UserError(f"nothing in {manifest} can be scored: every transcript normalises to nothing or loses "
+                        f"most of its letters ({NORMALISER_KEEPS})")
+    if lost:
+        print(f"{Path(manifest).name}: left out of scoring: {describe_lost(lost)}", flush=True)
+    return scorable, len(lost)
 
 
 def _decode(recognizer, waves: list, decoder, max_chunk: float, attention: bool) -> tuple[list[str], dict]:
@@ -117,7 +139,8 @@ def _decode(recognizer, waves: list, decoder, max_chunk: float, attention: bool)
 
 def _plot(utterances, results, symbols, folder: Path) -> None:
     """One PNG per utterance, named after its id; rows are the hypothesis' tokens and the end symbol."""
-    from asr.transcription.attention_plot import plot_attention  # matplotlib only when asked for
+    # matplotlib only when asked for
+    from asr.transcription.attention_plot import plot_attention
 
     folder.mkdir(parents=True, exist_ok=True)
     for utt, result in zip(utterances, results):

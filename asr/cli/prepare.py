@@ -17,7 +17,9 @@ Every audio file is decoded, so that one cut short, damaged or holding NaN sampl
 rather than in training (about 5000x real time a core; --headers-only reads just the headers).
 Transcripts without audio, audio without a transcript and unreadable files are counted and
 shown with examples; they are left out, the manifests are written with the rest, and the exit
-status is 1 so that a script notices.
+status is 1 so that a script notices. Transcripts that normalise to nothing or lose most of their
+letters (another script than Latin: Chinese, Hebrew, Cyrillic) are counted and shown too, but kept:
+the manifest records the corpus as it is, and train and evaluate leave them out, saying so again.
 """
 
 from __future__ import annotations

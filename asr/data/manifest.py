@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from asr.data.audio import audio_info, verify_audio
 from asr.errors import UserError
+from asr.text.normalize import NORMALISER_KEEPS, lost_in_normalisation
 from asr.utils.atomic_file import replaced_whole
 
 FIELDS = ("id", "audio", "duration", "text", "speaker")
@@ -115,6 +116,31 @@ def read_manifest(path: str | Path) -> list[Utterance]:
     return utterances
 
 
+def split_lost(utterances: Iterable[Utterance]) -> tuple[list[Utterance], list[Utterance]]:
+    """(utterances whose transcript survives normalisation, those whose transcript is lost in it), in their order.
+
+    Lost is decided by `asr.text.normalize.lost_in_normalisation`, for prepare, train and evaluate alike.
+    """
+    kept, lost = [], []
+    for utt in utterances:
+        (lost if lost_in_normalisation(utt.text) else kept).append(utt)
+    return kept, lost
+
+
+def describe_lost(lost: Sequence[Utterance]) -> str:
+    """How every report names utterances whose transcript is lost in normalisation: the count, the first few
+    (id and transcript) and what the normaliser keeps, so that a corpus in another script learns why.
+
+    >>> describe_lost([Utterance("zh1", "/a.wav", 1.0, "你好", "s")])
+    "1 utterance whose transcript normalises to nothing or loses most of its letters (zh1 '你好'; \
+the normaliser keeps only Latin letters (accents dropped), digits and apostrophes)"
+    """
+    shown = ", ".join(f"{u.id} {u.text[:24]!r}" for u in lost[:MAX_EXAMPLES])
+    more = ", ..." if len(lost) > MAX_EXAMPLES else ""
+    return (f"{len(lost)} utterance{_s(len(lost))} whose transcript normalises to nothing or loses most of its "
+            f"letters ({'e.g. ' if more else ''}{shown}{more}; {NORMALISER_KEEPS})")
+
+
 def _parse_object(obj: dict, where: str, base: Path) -> Utterance:
     """One manifest line's object -> Utterance, or a UserError that says where and what is wrong."""
     if "start" in obj or "end" in obj or "word" in obj:
@@ -195,6 +221,7 @@ class PrepareReport:
     unreadable: int = 0  # audio (or transcript) files that could not be read; left out
     bad_name: int = 0  # files whose name does not follow the corpus's pattern
     duplicate: int = 0  # a second utterance with an id already used
+    lost: list[Utterance] = field(default_factory=list)  # written, but their transcripts are lost in normalisation
     examples: dict[str, list[str]] = field(default_factory=dict)
     unreadable_files: list[str] = field(default_factory=list)  # every unreadable file, with why
     decode_audio: bool = True  # decode every file to find damaged bodies; False reads headers only
@@ -224,6 +251,9 @@ class PrepareReport:
         self.written = len(utterances)
         self.hours = sum(u.duration for u in utterances) / 3600
         self.speakers = len({u.speaker for u in utterances})
+        # Kept in the manifest, which records the corpus as it is (another normaliser may read them); training
+        # and scoring leave them out, and the summary says so here, where a corpus in another script is met first.
+        self.lost = split_lost(utterances)[1]
 
     @property
     def problems(self) -> int:
@@ -235,8 +265,9 @@ class PrepareReport:
         text = (f"{self.name}: wrote {self.written} utterance{_s(self.written)} "
                 f"({self.hours:.2f} h, {self.speakers} speaker{_s(self.speakers)})")
         text += f" to {self.output}." if self.output else "."
+        lost = f" Kept, but left out of training and scoring: {describe_lost(self.lost)}." if self.lost else ""
         if not self.problems:
-            return text + " No problems found."
+            return text + (lost or " No problems found.")
         parts = []
         for kind, (one, several) in PROBLEMS.items():
             count = getattr(self, kind)
@@ -245,7 +276,7 @@ class PrepareReport:
                 shown = "; ".join(self.examples.get(kind, []))
                 more = ", ..." if count > len(self.examples.get(kind, [])) else ""
                 parts.append(f"{count} {label} (e.g. {shown}{more})")
-        return text + f" Skipped {self.problems}: " + "; ".join(parts) + "."
+        return text + f" Skipped {self.problems}: " + "; ".join(parts) + "." + lost
 
 
 def _s(count: int) -> str:

@@ -5,10 +5,15 @@ The stated rule: typographic apostrophes and quotes become plain ones, Unicode i
 our generator spell numbers out), an apostrophe is kept only between letters ("don't", "o'clock";
 quotes around words go), hyphens and every other character become a space, and runs of spaces
 collapse to one.
+
+A transcript in another script (Chinese, Hebrew, Cyrillic, ...) therefore normalises to nothing:
+`lost_in_normalisation` is the one test that `asr prepare` (reports it), `asr train` (leaves it out) and
+`asr evaluate` (does not score it) share.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -33,3 +38,35 @@ def normalize_text(text: str) -> str:
     text = _NOT_KEPT.sub(" ", ascii_text.lower())
     text = _LONE_APOSTROPHE.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
+
+
+# What every report of lost transcripts tells the user, so that one in another script learns why.
+NORMALISER_KEEPS = "the normaliser keeps only Latin letters (accents dropped), digits and apostrophes"
+
+
+def dropped_letters(text: str) -> tuple[int, int]:
+    """(letters and digits that normalisation drops, letters and digits in all) of a transcript.
+
+    >>> dropped_letters("Café 中文 2"), dropped_letters("Привет"), dropped_letters("")
+    ((2, 7), (6, 6), (0, 0))
+    """
+    letters = [c for c in text if c.isalnum()]
+    return sum(map(_is_dropped, letters)), len(letters)
+
+
+def lost_in_normalisation(text: str) -> bool:
+    """Whether a transcript is lost in normalisation: nothing is left of it, or more than half of its letters and
+    digits are dropped (a model can neither learn it nor be scored against it; "the 中文中文" is not "the").
+
+    >>> [lost_in_normalisation(t) for t in ("你好世界", "שלום עולם", "Привет, мир", "?!", "the 中文中文")]
+    [True, True, True, True, True]
+    >>> [lost_in_normalisation(t) for t in ("Ça va", "the cat 中文", "I’m 42", "Straße")]
+    [False, False, False, False]
+    """
+    dropped, letters = dropped_letters(text)
+    return 2 * dropped > letters or not normalize_text(text)
+
+
+@functools.cache  # a corpus has a few thousand distinct characters and millions of them in all
+def _is_dropped(char: str) -> bool:
+    return not normalize_text(char)

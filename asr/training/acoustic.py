@@ -18,7 +18,14 @@ from asr.errors import UserError
 from asr.features.pipeline import FeaturePipeline
 from asr.text.tokenizer import AnyTokenizer
 from asr.training.config import Config
-from asr.training.data import Example, FilterCounts, SpeechDataModule, make_examples, measure_cmvn, read_utterances
+from asr.training.data import (
+    Example,
+    FilterCounts,
+    SpeechDataModule,
+    make_examples,
+    measure_cmvn,
+    read_transcribed,
+)
 from asr.training.driver import Prepared, Trained, run_training, training_tokenizer
 from asr.training.task import SpeechTask
 
@@ -40,7 +47,8 @@ def build_setup(cfg: Config) -> Setup:
     """Seed, read manifests, build tokenizer, features (with statistics) and model; filter utterances, with
     counts. (It seeds itself, as the driver does, for scripts that fit its setup their own way.)"""
     L.seed_everything(cfg.train.seed, verbose=False)
-    train_utts, dev_utts = read_utterances(cfg.data.train, "train"), read_utterances(cfg.data.dev, "dev")
+    # transcripts lost in normalisation (another script) are left out before the tokenizer learns from the rest
+    train_utts, dev_utts = read_transcribed(cfg.data.train, "train"), read_transcribed(cfg.data.dev, "dev")
     tokenizer = training_tokenizer(cfg.tokenizer, [u.text for u in train_utts])
     unreadable: set[str] = set()
     features = measure_cmvn(FeaturePipeline(cfg.features), train_utts, cfg.data.cmvn_utterances, cfg.train.seed,
@@ -48,7 +56,7 @@ def build_setup(cfg: Config) -> Setup:
     model = cfg.model.new_model(features.dim, tokenizer)
 
     def output_frames(seconds: float) -> int:
-        frames = features.num_frames(int(round(seconds * cfg.features.sample_rate)))
+        frames = features.num_frames(round(seconds * cfg.features.sample_rate))
         return int(model.output_lengths(torch.tensor(frames)))
 
     # Only a CTC loss needs at least one output frame per token; an attention decoder does not.

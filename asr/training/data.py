@@ -16,13 +16,13 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from asr.data.audio import load_audio
-from asr.data.manifest import Utterance, read_manifest
+from asr.data.manifest import Utterance, describe_lost, read_manifest, split_lost
 from asr.errors import UserError
 from asr.features.augment import add_noise, change_speed
 from asr.features.batching import length_batches
 from asr.features.cmvn import accumulate_stats
 from asr.features.pipeline import FeaturePipeline
-from asr.text.normalize import normalize_text
+from asr.text.normalize import NORMALISER_KEEPS, dropped_letters, normalize_text
 from asr.text.tokenizer import PAD_ID, AnyTokenizer
 
 
@@ -107,8 +107,7 @@ def make_examples(utterances: Sequence[Utterance], tokenizer: AnyTokenizer, outp
 def _loses_text(text: str, tokens: list[int], tokenizer: AnyTokenizer) -> bool:
     """Whether the tokens do not spell the transcript: a letter normalisation cannot keep (as in
     '中'; accents are kept as their base letter), or a character or word outside the vocabulary."""
-    dropped_letter = any(c.isalnum() and not normalize_text(c) for c in text)
-    return dropped_letter or tokenizer.decode(tokens) != normalize_text(text)
+    return dropped_letters(text)[0] > 0 or tokenizer.decode(tokens) != normalize_text(text)
 
 
 ItemKey = int | tuple[int, int]  # an index, or (epoch, index) from a sampler made with keys=True
@@ -260,7 +259,7 @@ class ResumableDataModule(L.LightningDataModule):
                  max_batch_size: int, num_workers: int = 0, seed: int = 0):
         super().__init__()
         self.train_set, self.dev_set, self.collate_fn = train_set, dev_set, collate_fn
-        self.batching = dict(max_seconds=max_batch_seconds, max_size=max_batch_size)
+        self.batching = {"max_seconds": max_batch_seconds, "max_size": max_batch_size}
         self.num_workers = num_workers
         self.seed = seed
         self._resume: tuple[int, int] | None = None
@@ -268,7 +267,7 @@ class ResumableDataModule(L.LightningDataModule):
     def _loader(self, dataset: Dataset, shuffle: bool) -> DataLoader:
         """Training batches are shared out among the ranks; every rank validates on the whole dev set."""
         durations = [ex.utt.duration for ex in dataset.examples]
-        ranks = dict(rank=self.trainer.global_rank, num_replicas=self.trainer.world_size) \
+        ranks = {"rank": self.trainer.global_rank, "num_replicas": self.trainer.world_size} \
             if shuffle and self.trainer is not None else {}
         sampler = LengthBucketSampler(durations, shuffle=shuffle, seed=self.seed, keys=True, **self.batching, **ranks)
         if shuffle and len(sampler) == 0:
@@ -342,6 +341,23 @@ def read_utterances(path: str, what: str, max_duration: float | None = None) -> 
         raise UserError(f"{what} manifest is empty: {path}" if max_duration is None
                         else f"{what} manifest has nothing of at most data.max_duration={max_duration} s: {path}")
     return utterances
+
+
+def read_transcribed(path: str, what: str) -> list[Utterance]:
+    """The utterances of the `what` ("train", "dev") manifest whose transcript survives normalisation; the others
+    are counted and named in one line and left out: an empty target teaches CTC nothing, and "the 中文中文"
+    taught as "the" teaches it wrong.
+
+    Raises:
+        UserError: the manifest is missing or empty, or none of its transcripts survives normalisation.
+    """
+    kept, lost = split_lost(read_utterances(path, what))
+    if not kept:
+        raise UserError(f"{what} manifest has nothing to learn from: every transcript normalises to nothing or "
+                        f"loses most of its letters ({NORMALISER_KEEPS}): {path}")
+    if lost:
+        print(f"{what}: left out of training: {describe_lost(lost)}", flush=True)
+    return kept
 
 
 def measure_cmvn(features: FeaturePipeline, utterances: list[Utterance], count: int, seed: int,

@@ -79,3 +79,34 @@ def test_an_utterance_longer_than_max_chunk_is_scored_as_transcribe_reads_it(dig
                         ["transcribe", "--model", str(digit_model), str(long_file)]):
             assert main([*command, "--max-chunk", bad]) == 2
             assert f"--max-chunk must be 0 (never cut) or at least 2 s, not {bad}" in capsys.readouterr().err
+
+
+def test_transcripts_lost_in_normalisation_are_counted_and_left_out_of_scoring(digit_model, digit_manifests, tmp_path,
+                                                                               capsys):
+    rows = [json.loads(line) for line in (digit_manifests / "test_takes.jsonl").read_text().splitlines()[:8]]
+    lost = {1: "六", 4: "שש", 6: "шесть"}  # Chinese, Hebrew, Cyrillic: each normalises to nothing
+    mixed = [{**row, "text": lost.get(i, row["text"])} for i, row in enumerate(rows)]
+    kept = [row for i, row in enumerate(rows) if i not in lost]
+    for name, manifest in (("mixed", mixed), ("kept", kept)):
+        (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in manifest))
+        assert main(["evaluate", "--model", str(digit_model), str(tmp_path / f"{name}.jsonl"), "--out",
+                     str(tmp_path / f"{name}_hyps.jsonl"), "--scores", str(tmp_path / f"{name}.json")]) == 0
+    out = capsys.readouterr().out
+    ids = ", ".join(f"{rows[i]['id']} {text!r}" for i, text in lost.items())
+    assert (f"mixed.jsonl: left out of scoring: 3 utterances whose transcript normalises to nothing or loses most "
+            f"of its letters ({ids}; the normaliser keeps only Latin letters") in out
+    assert "mixed.jsonl: 5 utterances" in out and "3 unscored (left out)" in out
+    scores = {name: json.loads((tmp_path / f"{name}.json").read_text()) for name in ("mixed", "kept")}
+    assert (scores["mixed"]["utterances"], scores["mixed"]["unscored"], scores["kept"]["unscored"]) == (5, 3, 0)
+    # the corpus figures are those of the other utterances alone, not inflated by empty references
+    assert (scores["mixed"]["wer"], scores["mixed"]["cer"]) == (scores["kept"]["wer"], scores["kept"]["cer"])
+    assert [json.loads(line)["id"] for line in (tmp_path / "mixed_hyps.jsonl").read_text().splitlines()] == \
+        [row["id"] for row in kept]
+
+    # nothing left to score: one line, before any model is loaded
+    (tmp_path / "zh.jsonl").write_text("".join(json.dumps({**row, "text": "六"}) + "\n" for row in rows))
+    assert main(["evaluate", "--model", str(tmp_path / "no_model.pt"), str(tmp_path / "zh.jsonl")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (f"asr: error: nothing in {tmp_path / 'zh.jsonl'} can be scored: every transcript normalises to "
+                   "nothing or loses most of its letters (the normaliser keeps only Latin letters (accents dropped), "
+                   "digits and apostrophes)")

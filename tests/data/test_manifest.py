@@ -88,3 +88,17 @@ def test_report_counts_and_summarises_problems() -> None:
     assert "\n" not in summary
     with pytest.raises(ValueError):
         report.add_problem("typo", "x")
+
+
+def test_report_names_transcripts_lost_in_normalisation_after_what_was_skipped() -> None:
+    report = PrepareReport(name="dev")
+    report.add_written("/out/dev.jsonl", [*UTTERANCES, Utterance("zh", "/zh.wav", 1.0, "你好，世界", "s")])
+    assert report.problems == 0 and report.summary() == (
+        "dev: wrote 3 utterances (0.00 h, 3 speakers) to /out/dev.jsonl. Kept, but left out of training and "
+        "scoring: 1 utterance whose transcript normalises to nothing or loses most of its letters (zh '你好，世界'; "
+        "the normaliser keeps only Latin letters (accents dropped), digits and apostrophes).")
+    report.add_problem("no_audio", "id-0")
+    assert report.summary().endswith("Skipped 1: 1 transcript with no audio (e.g. id-0). Kept, but left out of "
+                                     "training and scoring: 1 utterance whose transcript normalises to nothing or "
+                                     "loses most of its letters (zh '你好，世界'; the normaliser keeps only Latin "
+                                     "letters (accents dropped), digits and apostrophes).")

@@ -99,3 +99,23 @@ def test_folder_decodes_every_file_and_names_each_damaged_one(fsdd_recordings: P
     # headers only: fast, and blind to both
     assert cli.main(["prepare", "folder", str(corpus), "--out", str(tmp_path / "h.jsonl"), "--headers-only"]) == 0
     assert [u.id for u in read_manifest(tmp_path / "h.jsonl")] == ["cut", "good", "nan"]
+
+
+def test_folder_names_transcripts_the_normaliser_loses_and_keeps_them(fsdd_recordings: Path, tmp_path: Path,
+                                                                      capsys) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    transcripts = {"en": "six", "zh": "六", "he": "שש", "ru": "шесть", "mixed": "six 六六六六"}
+    for stem, text in transcripts.items():
+        shutil.copy(fsdd_recordings / "6_jackson_1.wav", corpus / f"{stem}.wav")
+        (corpus / f"{stem}.txt").write_text(text, encoding="utf-8")
+
+    # nothing is skipped: the manifest records the corpus as it is, so the exit status stays 0
+    assert cli.main(["prepare", "folder", str(corpus), "--out", str(tmp_path / "m.jsonl")]) == 0
+    assert {u.id: u.text for u in read_manifest(tmp_path / "m.jsonl")} == transcripts
+    out = capsys.readouterr().out
+    assert "No problems found" not in out
+    assert ("Kept, but left out of training and scoring: 4 utterances whose transcript normalises to nothing or "
+            "loses most of its letters (e.g. he 'שש', mixed 'six 六六六六', ru 'шесть', ...; the normaliser keeps "
+            "only Latin letters") in out
+    assert out.count("\n") == 1  # one paragraph, as for the other problems

@@ -65,3 +65,33 @@ def test_missing_manifest_is_a_one_line_error(tmp_path, capsys):
     assert main(["train", "--out", str(tmp_path), "--data.train", str(tmp_path / "nope.jsonl")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("asr: error:") and "nope.jsonl" in err and len(err.splitlines()) == 1
+
+
+def test_training_leaves_out_transcripts_lost_in_normalisation(fsdd_recordings, tmp_path, capsys):
+    from asr.data.manifest import Utterance, write_manifest
+    from asr.training.acoustic import build_setup
+    from asr.training.config import load_config
+
+    takes = [f"{digit}_{speaker}_{take}.wav" for digit in (1, 2) for speaker in ("theo", "jackson") for take in (0, 1)]
+    words = {1: "one", 2: "two"}
+    rows = [Utterance(t[:-4], str(fsdd_recordings / t), 0.5, words[int(t[0])], t.split("_")[1]) for t in takes]
+    rows[1] = Utterance(rows[1].id, rows[1].audio, 0.5, "一", "theo")  # Chinese: normalises to nothing
+    rows[5] = Utterance(rows[5].id, rows[5].audio, 0.5, "two 二二二二", "theo")  # mostly lost: not "two"
+    write_manifest(tmp_path / "train.jsonl", rows)
+    write_manifest(tmp_path / "zh.jsonl", [Utterance(u.id, u.audio, 0.5, "一二", u.speaker) for u in rows])
+    overrides = ["--data.train", str(tmp_path / "train.jsonl"), "--data.dev", str(tmp_path / "train.jsonl"),
+                 "--features.sample_rate", "8000", "--tokenizer.kind", "char", "--model.hidden", "16",
+                 "--model.layers", "1"]
+    setup = build_setup(load_config(None, overrides))
+    assert [e.utt.id for e in setup.train] == [u.id for i, u in enumerate(rows) if i not in (1, 5)]
+    out = capsys.readouterr().out
+    assert "train: left out of training: 2 utterances whose transcript normalises to nothing or loses most" in out
+    assert "0 with no tokens" in out  # the Chinese one is named for what it is, not counted as tokenless
+
+    # nothing left to learn from: one line before any model is built
+    assert main(["train", "--out", str(tmp_path / "exp"), *overrides[:1], str(tmp_path / "zh.jsonl"),
+                 *overrides[2:]]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (f"asr: error: train manifest has nothing to learn from: every transcript normalises to nothing "
+                   f"or loses most of its letters (the normaliser keeps only Latin letters (accents dropped), digits "
+                   f"and apostrophes): {tmp_path / 'zh.jsonl'}")

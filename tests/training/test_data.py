@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from asr.data.audio import load_audio
-from asr.data.manifest import Utterance
+from asr.data.manifest import Utterance, write_manifest
+from asr.errors import UserError
 from asr.text.tokenizer import build_tokenizer
 from asr.training.data import (
     Example,
@@ -14,6 +15,7 @@ from asr.training.data import (
     add_noise,
     change_speed,
     make_examples,
+    read_transcribed,
 )
 
 
@@ -103,3 +105,20 @@ def test_ranks_get_disjoint_equal_shares_of_each_epoch_in_the_same_order() -> No
     assert 0 < one.padding_share < 0.2
     with pytest.raises(ValueError, match="rank 3"):
         LengthBucketSampler(durations, 12.0, 8, shuffle=True, rank=3, num_replicas=3)
+
+
+def test_transcripts_lost_in_normalisation_are_named_and_left_out_of_training(fsdd_recordings, tmp_path, capsys):
+    audio = str(fsdd_recordings / "6_jackson_1.wav")
+    texts = {"en": "six", "zh": "六", "he": "שש", "en2": "six six", "ru": "шесть", "mixed": "six 六六六六"}
+    write_manifest(tmp_path / "train.jsonl", [Utterance(i, audio, 0.5, t, "jackson") for i, t in texts.items()])
+    kept = read_transcribed(str(tmp_path / "train.jsonl"), "train")
+    assert [u.id for u in kept] == ["en", "en2"]  # "six 六六六六" taught as "six" would teach it wrong
+    assert capsys.readouterr().out == (
+        "train: left out of training: 4 utterances whose transcript normalises to nothing or loses most of its "
+        "letters (e.g. zh '六', he 'שש', ru 'шесть', ...; the normaliser keeps only Latin letters (accents dropped), "
+        "digits and apostrophes)\n")
+
+    write_manifest(tmp_path / "dev.jsonl", [Utterance(i, audio, 0.5, "六", "jackson") for i in ("a", "b")])
+    with pytest.raises(UserError, match=f"^dev manifest has nothing to learn from: every transcript normalises to "
+                                        f"nothing .*: {tmp_path / 'dev.jsonl'}$"):
+        read_transcribed(str(tmp_path / "dev.jsonl"), "dev")
