@@ -50,10 +50,10 @@ def build_setup(cfg: Config) -> Setup:
     # transcripts lost in normalisation (another script) are left out before the tokenizer learns from the rest
     train_utts, dev_utts = read_transcribed(cfg.data.train, "train"), read_transcribed(cfg.data.dev, "dev")
     tokenizer = training_tokenizer(cfg.tokenizer, [u.text for u in train_utts])
+    features = FeaturePipeline(cfg.features)
+    model = cfg.model.new_model(features.dim, tokenizer)  # before the statistics: one too large is refused at once
     unreadable: set[str] = set()
-    features = measure_cmvn(FeaturePipeline(cfg.features), train_utts, cfg.data.cmvn_utterances, cfg.train.seed,
-                            unreadable)
-    model = cfg.model.new_model(features.dim, tokenizer)
+    features = measure_cmvn(features, train_utts, cfg.data.cmvn_utterances, cfg.train.seed, unreadable)
 
     def output_frames(seconds: float) -> int:
         frames = features.num_frames(round(seconds * cfg.features.sample_rate))

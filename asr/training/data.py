@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -281,7 +282,8 @@ class ResumableDataModule(L.LightningDataModule):
             sampler.resume(*((epoch + 1, 0) if done >= len(sampler) else (epoch, done)))
             self._resume = None
         return DataLoader(dataset, batch_sampler=sampler, collate_fn=self.collate_fn, num_workers=self.num_workers,
-                          persistent_workers=self.num_workers > 0, generator=torch.Generator().manual_seed(self.seed))
+                          persistent_workers=self.num_workers > 0, generator=torch.Generator().manual_seed(self.seed),
+                          worker_init_fn=_leave_stop_signals_to_the_trainer)
 
     def train_dataloader(self) -> DataLoader:
         return self._loader(self.train_set, shuffle=True)
@@ -341,6 +343,14 @@ def read_utterances(path: str, what: str, max_duration: float | None = None) -> 
         raise UserError(f"{what} manifest is empty: {path}" if max_duration is None
                         else f"{what} manifest has nothing of at most data.max_duration={max_duration} s: {path}")
     return utterances
+
+
+def _leave_stop_signals_to_the_trainer(worker_id: int) -> None:
+    """A loader worker ignores Ctrl-C and SIGTERM (a terminal or a scheduler signals every process of a job):
+    the training process checkpoints and stops its workers itself (`asr.training.interruption`); a worker that
+    died first would end training in a 'worker exited unexpectedly' traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def read_transcribed(path: str, what: str) -> list[Utterance]:

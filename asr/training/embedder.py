@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import torch
 
-from asr.data.manifest import Utterance
+from asr.data.manifest import Utterance, describe_lost, split_lost
 from asr.errors import UserError
 from asr.features.pipeline import FeaturePipeline
 from asr.features.specaugment import SpecAugmentConfig, spec_augment
@@ -139,7 +139,9 @@ class EmbedderTask(ModelTask):
 
 
 def _examples(utterances: list[Utterance], what: str) -> list[Example]:
-    kept = [u for u in utterances if normalize_text(u.text)]
+    kept, lost = split_lost(utterances)
+    if lost:  # the same rule and report as an acoustic model's training
+        print(f"{what}: left out of training: {describe_lost(lost)}", flush=True)
     if not kept:
         raise UserError(f"no {what} segment has a word: the dev AP and cae pairs need them")
     return [Example(u, []) for u in kept]

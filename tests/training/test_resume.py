@@ -81,17 +81,24 @@ def test_a_run_killed_mid_epoch_resumes_with_the_same_losses(spoken_words: Path,
     assert resumed == expected  # every row, bit for bit: the steps before the kill, none twice
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("signum, to_group", [(signal.SIGTERM, False), (signal.SIGINT, False), (signal.SIGTERM, True)],
+                         ids=["SIGTERM", "SIGINT", "SIGTERM to every process of a run with a loader worker"])
 def test_a_run_stopped_by_a_signal_checkpoints_exits_nonzero_and_resumes_exactly(spoken_words: Path, whole: Path,
-                                                                                  tmp_path: Path, signum) -> None:
+                                                                                  tmp_path: Path, signum, to_group) -> None:
     """A scheduler's SIGTERM or a Ctrl-C: a checkpoint at the step in progress, one line, 128 + the signal's
-    number as exit status (not 0: no model file is written), and the same command goes on as if never stopped."""
+    number as exit status (not 0: no model file is written), and the same command goes on as if never stopped.
+    A scheduler (scancel) or a terminal (Ctrl-C) signals every process of the job, the loader's workers too."""
     out = tmp_path / "run"
-    run = subprocess.Popen(_command(spoken_words, out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    workers = ["--data.num_workers", "1"] if to_group else []
+    run = subprocess.Popen([*_command(spoken_words, out), *workers], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                           text=True, start_new_session=True)
     first = out / "checkpoints" / "step3.ckpt"
     while not first.exists() and run.poll() is None:
         time.sleep(0.02)
-    os.kill(run.pid, signum)
+    if to_group:
+        os.killpg(run.pid, signum)
+    else:
+        os.kill(run.pid, signum)
     err = run.communicate()[1]
     assert run.returncode == 128 + signum, err[-2000:]
     last = err.strip().splitlines()[-1]
@@ -99,8 +106,11 @@ def test_a_run_stopped_by_a_signal_checkpoints_exits_nonzero_and_resumes_exactly
     assert last == (f"asr: training stopped by {signal.Signals(signum).name} at step {step}; checkpoint "
                     f"{out / 'checkpoints' / 'last.ckpt'} written: the same command resumes it")
     assert 3 < step < 24 and not (out / "model.pt").exists()
-    subprocess.run(_command(spoken_words, out), check=True, capture_output=True)
-    assert _log(out) == _log(whole)
+    subprocess.run([*_command(spoken_words, out), *workers], check=True, capture_output=True)
+    if to_group:  # a loader worker draws other random numbers than the training process: every step once
+        assert [r["step"] for r in _log(out) if "train_loss" in r] == list(range(24))
+    else:
+        assert _log(out) == _log(whole)
     assert load_model_file(out / "model.pt").info["steps"] == 24
 
 
