@@ -51,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
     segments: list[Utterance] = []
     skipped: Counter[str] = Counter()
     unreadable = short = 0
-    for chunk, waves, missing in readable_chunks(utterances, aligner.sample_rate, args.read_size, "aligning"):
+    for chunk, waves, missing in readable_chunks(utterances, aligner.sample_rate, args.read_size, "aligning",
+                                                 min_samples=aligner.loaded.features.cfg.win_length):
         unreadable += missing
         for utt, alignment in zip(chunk, aligner(waves, [u.text for u in chunk])):
             if alignment.problem:

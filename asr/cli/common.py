@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
-from asr.data.audio import load_audio
+from asr.data.audio import load_audio, too_short
 from asr.data.manifest import Utterance
 from asr.decoding.options import METHODS
 from asr.errors import UserError
@@ -59,11 +59,11 @@ def decoder_from_args(recognizer: Recognizer, args: argparse.Namespace) -> Token
     return recognizer.decoder(**{name: getattr(args, name) for name in OPTION_NAMES})
 
 
-def readable_chunks(utterances: Sequence[Utterance], sample_rate: int, size: int, desc: str, bar_from: int = 1
-                    ) -> Iterator[tuple[list[Utterance], list[torch.Tensor], int]]:
+def readable_chunks(utterances: Sequence[Utterance], sample_rate: int, size: int, desc: str, bar_from: int = 1,
+                    min_samples: int = 1) -> Iterator[tuple[list[Utterance], list[torch.Tensor], int]]:
     """(the utterances whose audio could be read, their waveforms at `sample_rate`, how many could not)
-    for each `size` utterances in turn; one line on stderr per unreadable file, and a progress bar
-    when there are at least `bar_from` utterances."""
+    for each `size` utterances in turn; one line on stderr per unreadable file (or one shorter than
+    `min_samples`, a model's analysis frame), and a progress bar when there are at least `bar_from` utterances."""
     if size < 1:
         raise UserError(f"--read-size must be at least 1, not {size}")
     with progress(total=len(utterances), desc=desc, unit="utt", enabled=len(utterances) >= bar_from) as bar:
@@ -71,7 +71,10 @@ def readable_chunks(utterances: Sequence[Utterance], sample_rate: int, size: int
             chunk, waves, unreadable = [], [], 0
             for utt in utterances[start:start + size]:
                 try:
-                    waves.append(load_audio(utt.audio, sample_rate, utt.start, utt.end))
+                    wave = load_audio(utt.audio, sample_rate, utt.start, utt.end)
+                    if len(wave) < min_samples:
+                        raise too_short(utt.audio, len(wave), sample_rate, min_samples / sample_rate)
+                    waves.append(wave)
                     chunk.append(utt)
                 except UserError as err:
                     tqdm.write(f"asr: error: {err}", file=sys.stderr)

@@ -63,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
     prefix = prefix.with_name(prefix.name.removesuffix(".npy"))
     sample_rate = loaded.features.cfg.sample_rate
     # a bar only for many inputs: reading a few files takes no time worth showing
-    ((readable, waves, failed),) = readable_chunks(items, sample_rate, len(items), "reading", bar_from=100)
+    ((readable, waves, failed),) = readable_chunks(items, sample_rate, len(items), "reading", bar_from=100,
+                                                    min_samples=loaded.features.cfg.win_length)
     from asr.embedding.embed import embed_waves
 
     began = time.perf_counter()

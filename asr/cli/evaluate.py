@@ -62,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
                         f"this one is {recognizer.loaded.kind}")
     decoder = decoder_from_args(recognizer, args)
     refs, hyps, decoded, decoding_seconds, audio_seconds = [], [], [], 0.0, 0.0
-    for chunk, waves, _ in readable_chunks(utterances, recognizer.sample_rate, args.read_size, "decoding"):
+    for chunk, waves, _ in readable_chunks(utterances, recognizer.sample_rate, args.read_size, "decoding",
+                                             min_samples=recognizer.loaded.features.cfg.win_length):
         if not chunk:
             continue
         began = time.perf_counter()

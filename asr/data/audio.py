@@ -329,3 +329,11 @@ def _read_error(path: Path | BinaryIO, err: Exception) -> UserError:
         return UserError(f"{source_label(path)}: not an audio file (format not recognised)")
     reason = " ".join(reason.split()).rstrip(".") or "damaged or unsupported audio"
     return UserError(f"{source_label(path)}: cannot read audio ({reason})")
+
+
+def too_short(name: str, num_samples: int, rate: int, min_seconds: float) -> UserError:
+    """The error for a recording `name` of `num_samples` at `rate` Hz, shorter than the model's analysis
+    frame (`min_seconds`): it would leave the encoder nothing to read (a torch RuntimeError once)."""
+    n = num_samples
+    return UserError(f"{name}: too short ({n} sample{'' if n == 1 else 's'} at {rate} Hz, {1000 * n / rate:.1f} ms): "
+                     f"the model needs at least {1000 * min_seconds:g} ms (one analysis frame)")

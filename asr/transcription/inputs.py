@@ -102,14 +102,6 @@ def source_of(item: object, sample_rate: int | None) -> Source:
     raise UserError(_not_audio(item))
 
 
-def too_short(source: Source, rate: int, min_samples: int) -> UserError:
-    """The error for a recording shorter than the model's analysis frame, `min_samples` long at `rate`."""
-    n = source.num_samples
-    return UserError(f"{source.name}: too short ({n} sample{'' if n == 1 else 's'} at {source.rate} Hz, "
-                     f"{1000 * source.duration:.1f} ms): the model needs at least {1000 * min_samples / rate:g} ms "
-                     "(one analysis frame)")
-
-
 def display_name(source: Source) -> str:
     """The short name a progress bar shows: a file's name without its folder."""
     return Path(source.name).name or source.name

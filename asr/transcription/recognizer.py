@@ -26,7 +26,7 @@ from pathlib import Path
 
 import torch
 
-from asr.data.audio import checked_sample_rate
+from asr.data.audio import checked_sample_rate, too_short
 from asr.errors import TranscriptionErrors, UserError
 from asr.model_file import LoadedModel, load_model_file
 from asr.models.kinds import ACOUSTIC_KINDS
@@ -38,7 +38,6 @@ from asr.transcription.inputs import (
     as_inputs,
     display_name,
     source_of,
-    too_short,
 )
 from asr.transcription.results import Segment, Token, TranscriptionResult, Word
 from asr.transcription.timestamps import FrameClock, timed_words
@@ -146,7 +145,8 @@ class Recognizer:
         which would leave the encoder nothing to read (a torch RuntimeError once)."""
         wave = source.wave(self.sample_rate)
         if self.loaded.features.num_frames(len(wave)) == 0:
-            raise too_short(source, self.sample_rate, self.loaded.features.cfg.win_length)
+            raise too_short(source.name, source.num_samples, source.rate,
+                            self.loaded.features.cfg.win_length / self.sample_rate)
         return wave
 
     def _flush(self, batch: list[tuple[Audio, torch.Tensor]], decoder: TokenDecoder

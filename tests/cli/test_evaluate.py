@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import soundfile as sf
+
 from asr.cli.main import main
 
 
@@ -14,6 +16,11 @@ def test_unreadable_files_are_one_line_each_counted_and_left_out(digit_model, fs
             {"id": "b", "audio": str(fsdd_recordings / "5_jackson_1.wav"), "duration": 0.5, "text": "five", "speaker": "jackson"},
             {"id": "text", "audio": str(not_audio), "duration": 0.5, "text": "two", "speaker": "x"},
             {"id": "c", "audio": str(fsdd_recordings / "8_yweweler_2.wav"), "duration": 0.5, "text": "eight", "speaker": "yweweler"}]
+    # shorter than one analysis frame: nothing for the encoder to read (a torch RuntimeError once)
+    audio, rate = sf.read(fsdd_recordings / "3_theo_0.wav", dtype="float32")
+    sf.write(tmp_path / "click.wav", audio[:100], rate)
+    rows.append({"id": "click", "audio": str(tmp_path / "click.wav"), "duration": 0.0125, "text": "three",
+                 "speaker": "theo"})
     manifest = tmp_path / "test.jsonl"
     manifest.write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp_path / "hyps.jsonl"
@@ -21,15 +28,17 @@ def test_unreadable_files_are_one_line_each_counted_and_left_out(digit_model, fs
     captured = capsys.readouterr()
     assert status == 1
     errors = [line for line in captured.err.splitlines() if line.startswith("asr: error:")]
-    assert len(errors) == 2 and "missing.wav: no such file" in errors[0] and "notes.wav" in errors[1]
-    assert "test.jsonl: 3 utterances" in captured.out and "2 unreadable (left out)" in captured.out
+    assert len(errors) == 3 and "missing.wav: no such file" in errors[0] and "notes.wav" in errors[1]
+    assert errors[2] == (f"asr: error: {tmp_path / 'click.wav'}: too short (100 samples at 8000 Hz, 12.5 ms): "
+                         "the model needs at least 25 ms (one analysis frame)")
+    assert "test.jsonl: 3 utterances" in captured.out and "3 unreadable (left out)" in captured.out
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["a", "b", "c"]
     # --scores: the same figures as data, for scripts (the LibriSpeech recipe's table); --read-size is --chunk
     scores = tmp_path / "scores.json"
     assert main(["evaluate", "--model", str(digit_model), str(manifest), "--out", str(out), "--read-size", "2",
                  "--scores", str(scores)]) == 1
     printed, figures = capsys.readouterr().out, json.loads(scores.read_text())
-    assert (figures["utterances"], figures["unreadable"], figures["hypotheses"]) == (3, 2, str(out))
+    assert (figures["utterances"], figures["unreadable"], figures["hypotheses"]) == (3, 3, str(out))
     assert f"WER {100 * figures['wer']:.2f}%" in printed and f"CER {100 * figures['cer']:.2f}%" in printed
     assert figures["rtf"] > 0 and figures["manifest"] == str(manifest)
 
