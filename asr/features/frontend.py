@@ -89,6 +89,20 @@ class FeatureConfig:
     # when training has few speakers or channels), then divide by the global std.
     normalize: str = "global"
 
+    def __post_init__(self) -> None:
+        """Settings that cannot make features are refused when the config is read, not after reading the data."""
+        if self.kind not in ("fbank", "mfcc"):
+            raise ValueError(f"unknown feature kind {self.kind!r}; expected 'fbank' or 'mfcc'")
+        if self.n_fft < self.win_length:
+            raise ValueError(f"n_fft={self.n_fft} is shorter than the window ({self.win_length} samples)")
+        bins = self.n_fft // 2 + 1
+        if self.n_mels > bins:  # more bands than frequencies: most of them empty
+            raise ValueError(f"n_mels={self.n_mels} is more than the {bins} frequency bins of n_fft={self.n_fft}")
+        if self.kind == "mfcc" and self.n_mfcc > self.n_mels:
+            raise ValueError(f"n_mfcc={self.n_mfcc} exceeds n_mels={self.n_mels}")
+        if self.hop_length < 1 or self.win_length < 1:
+            raise ValueError(f"win_ms and hop_ms must be at least one sample at {self.sample_rate} Hz")
+
     @property
     def win_length(self) -> int:
         """Window length in samples (Kaldi truncates: 25 ms at 16 kHz = 400)."""
@@ -123,12 +137,6 @@ class Frontend(torch.nn.Module):
 
     def __init__(self, cfg: FeatureConfig) -> None:
         super().__init__()
-        if cfg.kind not in ("fbank", "mfcc"):
-            raise ValueError(f"unknown feature kind {cfg.kind!r}; expected 'fbank' or 'mfcc'")
-        if cfg.n_fft < cfg.win_length:
-            raise ValueError(f"n_fft={cfg.n_fft} is shorter than the window ({cfg.win_length} samples)")
-        if cfg.kind == "mfcc" and cfg.n_mfcc > cfg.n_mels:
-            raise ValueError(f"n_mfcc={cfg.n_mfcc} exceeds n_mels={cfg.n_mels}")
         self.cfg = cfg
         f_max = cfg.f_max if cfg.f_max is not None else cfg.sample_rate / 2
         window = _make_window(cfg.window, cfg.win_length).float()

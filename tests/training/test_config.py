@@ -83,6 +83,12 @@ def test_int_where_float_expected_is_accepted():
     (["--model.bidirectional", "3"], "must be true or false"),
     (["--model.hidden"], "needs a value"),
     (["hidden", "3"], "expected --section.key VALUE"),
+    # features that cannot be made: refused as the config is read, not after the data (tracebacks before)
+    (["--features.n_mels", "100000"], "features: n_mels=100000 is more than the 257 frequency bins of n_fft=512"),
+    (["--features.win_ms", "100000"], "features: n_fft=512 is shorter than the window"),
+    (["--features.sample_rate", "100000000"], "features: n_fft=512 is shorter than the window"),
+    (["--features.hop_ms", "0.00001"], "win_ms and hop_ms must be at least one sample at 16000 Hz"),
+    (["--features.kind", "mfcc", "--features.n_mfcc", "90"], "n_mfcc=90 exceeds n_mels=80"),
 ])
 def test_bad_settings_are_one_line_user_errors(args, message):
     with pytest.raises(UserError, match=message):
