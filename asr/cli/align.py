@@ -16,6 +16,7 @@ written at the end, atomically.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections import Counter
 from pathlib import Path
@@ -40,8 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.min_duration < 0:
-        raise UserError(f"--min-duration must be at least 0, not {args.min_duration}")
+    if not 0 <= args.min_duration < math.inf:  # NaN fails this too (it passed a plain `< 0`: every word kept)
+        raise UserError(f"--min-duration must be a finite number of seconds, at least 0, not {args.min_duration}")
     if not Path(args.manifest).is_file():
         raise UserError(f"manifest not found: {args.manifest}")
     aligner = WordAligner(load_model_file(args.model, args.device), args.model)

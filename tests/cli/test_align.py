@@ -97,9 +97,11 @@ def test_mistakes_are_one_line_errors(tmp_path, capsys):
     assert main(["align", "--model", str(lm), str(manifest), "--out", str(tmp_path / "o")]) == 2
     assert capsys.readouterr().err.strip() == (f"asr: error: {lm} is a lstm_lm model: it cannot cut words by CTC "
                                                "forced alignment (that needs ctc, joint)")
-    assert main(["align", "--model", str(MODEL), str(manifest), "--out", str(tmp_path / "o"),
-                 "--min-duration", "-1"]) == 2
-    assert "--min-duration must be at least 0" in capsys.readouterr().err
+    for value in ("-1", "nan", "inf"):  # nan kept every word, as a comparison with NaN is never true
+        assert main(["align", "--model", str(MODEL), str(manifest), "--out", str(tmp_path / "o"),
+                     "--min-duration", value]) == 2
+        assert (f"--min-duration must be a finite number of seconds, at least 0, not {float(value)}"
+                in capsys.readouterr().err)
     assert not (tmp_path / "o").exists()
 
 
