@@ -3,12 +3,16 @@
   asr evaluate --model exp/mini/model.pt data/test.jsonl [--out exp/mini/test_hyps.jsonl]
   asr evaluate --model exp/joint/model.pt data/test.jsonl --decode beam --lm exp/lm/lm.pt --lm-weight 0.3
   asr evaluate --model exp/las/model.pt data/test.jsonl --plot-attention exp/las/attention
+  asr evaluate --model exp/mini/model.pt data/test.jsonl --report exp/mini/report
 
 Writes one JSON line per utterance {"id", "ref", "hyp", "wer", "cer"} (default: next to the
 model, named after the manifest) and prints corpus-level WER and CER and the real-time factor
 (decoding seconds per second of audio, audio reading excluded). --plot-attention DIR writes one
 attention-alignment PNG per utterance (attention models); --scores FILE writes the corpus figures
-as one JSON object (manifest, utterances, wer, cer, rtf, unreadable, unscored, hypotheses) for scripts. An
+as one JSON object (manifest, utterances, wer, cer, rtf, unreadable, unscored, hypotheses) for scripts;
+--report DIR writes an error analysis (DIR/report.md, the same as DIR/report.json, and a PNG of WER by
+utterance length): the edits behind the WER, the words most confused, missed and inserted, WER per speaker
+and by length, and the utterances with most errors aligned word by word. An
 utterance longer than --max-chunk is decoded as `asr transcribe` decodes it, cut at pauses (a model
 trained on sentences reads an hour whole at 87% WER, in 30 s pieces as well as each sentence alone).
 An utterance whose audio cannot be read gets one line on stderr and is left out of the scores; the
@@ -47,6 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="cpu", help="torch device, e.g. cuda (default: cpu)")
     add_read_size_argument(parser, 200)
     parser.add_argument("--plot-attention", metavar="DIR", help="attention models: one alignment PNG per utterance")
+    parser.add_argument("--report", metavar="DIR", help="write an error analysis here (report.md, report.json, "
+                                                      "a PNG of WER by utterance length)")
     add_decode_arguments(parser)
 
 
@@ -89,10 +95,11 @@ def run(args: argparse.Namespace) -> int:
     if args.scores:
         with replaced_whole(args.scores) as f:
             f.write(json.dumps(scores) + "\n")
+    where = f"hypotheses in {out}" + (f"; report in {_report(args, decoded, refs, hyps)}" if args.report else "")
     print(f"{Path(args.manifest).name}: {len(refs)} utterances  WER {100 * scores['wer']:.2f}%  "
           f"CER {100 * scores['cer']:.2f}%  RTF {scores['rtf']:.4f}  "
           + (f"{unreadable} unreadable (left out)  " if unreadable else "")
-          + (f"{unscored} unscored (left out)  " if unscored else "") + f"(hypotheses in {out})")
+          + (f"{unscored} unscored (left out)  " if unscored else "") + f"({where})")
     return 1 if unreadable else 0
 
 
@@ -115,6 +122,16 @@ def _scorable(manifest: str) -> tuple[list[Utterance], int]:
     if lost:
         print(f"{Path(manifest).name}: left out of scoring: {describe_lost(lost)}", flush=True)
     return scorable, len(lost)
+
+
+def _report(args: argparse.Namespace, decoded: list[Utterance], refs: list[str], hyps: list[str]) -> Path:
+    """Write the error analysis of the scored utterances to args.report; returns the Markdown's path."""
+    from asr.text.error_report import build_report
+    from asr.text.error_report_files import write_report  # imports matplotlib when called
+
+    report = build_report(refs, hyps, [u.id for u in decoded], [u.speaker for u in decoded],
+                          [u.duration for u in decoded])
+    return write_report(report, Path(args.report), title=Path(args.manifest).name)
 
 
 def _decode(recognizer, waves: list, decoder, max_chunk: float, attention: bool) -> tuple[list[str], dict]:

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import pytest
 import soundfile as sf
 
 from asr.cli.main import main
@@ -119,3 +120,34 @@ def test_transcripts_lost_in_normalisation_are_counted_and_left_out_of_scoring(d
     assert err == (f"asr: error: nothing in {tmp_path / 'zh.jsonl'} can be scored: every transcript normalises to "
                    "nothing or loses most of its letters (the normaliser keeps only Latin letters (accents dropped), "
                    "digits and apostrophes)")
+
+
+def test_report_counts_what_jiwer_counts_over_the_hypotheses(digit_model, digit_manifests, tmp_path, capsys):
+    import jiwer
+
+    rows = [json.loads(line) for line in (digit_manifests / "test_takes.jsonl").read_text().splitlines()[:24]]
+    # "oh" is no word of the digit model's: these references have at least one error the report must place
+    wrong = {3: "oh", 10: "oh"}
+    rows = [{**row, "text": f"{wrong[i]} {row['text']}" if i in wrong else row["text"]} for i, row in enumerate(rows)]
+    manifest, out, report, scores = (tmp_path / "m.jsonl", tmp_path / "hyps.jsonl", tmp_path / "report",
+                                     tmp_path / "scores.json")
+    manifest.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert main(["evaluate", "--model", str(digit_model), str(manifest), "--out", str(out), "--report", str(report),
+                 "--scores", str(scores)]) == 0
+    assert f"report in {report / 'report.md'}" in capsys.readouterr().out
+    data = json.loads((report / "report.json").read_text())
+    assert (report / "wer_by_length.png").read_bytes()[:4] == b"\x89PNG"
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    counted = jiwer.process_words([line["ref"] for line in lines], [line["hyp"] for line in lines])
+    assert [data["totals"][k] for k in ("hits", "substitutions", "deletions", "insertions")] == \
+        [counted.hits, counted.substitutions, counted.deletions, counted.insertions]
+    assert data["totals"]["wer"] == pytest.approx(json.loads(scores.read_text())["wer"], abs=1e-12)
+    assert {g["speaker"] for g in data["by_speaker"]} == {r["speaker"] for r in rows}
+    assert sum(g["words"] for g in data["by_speaker"]) == sum(g["words"] for g in data["by_length"]) == \
+        data["totals"]["words"] == sum(len(line["ref"].split()) for line in lines)
+    assert "oh" in [d["word"] for d in data["deleted"]] + [c["ref"] for c in data["confusions"]]
+    worst = {w["id"] for w in data["worst"]}
+    assert {rows[3]["id"], rows[10]["id"]} <= worst or len(worst) == 10
+    text = (report / "report.md").read_text()
+    assert text.startswith("# Error analysis: m.jsonl") and "## WER per speaker" in text
+    assert f"### {data['worst'][0]['id']}" in text and "REF: " in text
