@@ -185,3 +185,33 @@ def spoken_words(tmp_path_factory) -> Path:
     for split, rows in lines.items():
         (root / f"{split}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     return root
+
+
+# Compressed formats the audio readers take, each made at test time from a real recording: by libsndfile
+# (soundfile) for the first three, by ffmpeg for the rest (their tests skip when no ffmpeg is found).
+SNDFILE_FORMATS = {"mp3": ("MP3", "MPEG_LAYER_III"), "ogg": ("OGG", "VORBIS"), "opus": ("OGG", "OPUS")}
+FFMPEG_FORMATS = {"m4a": ["-c:a", "aac"], "webm": ["-c:a", "libopus"]}
+
+
+@pytest.fixture(scope="session")
+def encode_audio():
+    """A function (wav, out) -> out: the recording `wav` re-encoded in the format that `out`'s suffix names."""
+    import subprocess
+
+    from asr.data.ffmpeg_audio import find_ffmpeg
+
+    def encode(wav: Path, out: Path) -> Path:
+        kind = out.suffix.lstrip(".")
+        if kind in SNDFILE_FORMATS:
+            audio, rate = sf.read(wav, dtype="float32")
+            fmt, subtype = SNDFILE_FORMATS[kind]
+            sf.write(out, audio, rate, format=fmt, subtype=subtype)
+            return out
+        ffmpeg = find_ffmpeg()
+        if ffmpeg is None:
+            pytest.skip("no ffmpeg on PATH nor imageio-ffmpeg (the `test` extra installs it)")
+        subprocess.run([ffmpeg, "-nostdin", "-v", "error", "-y", "-i", str(wav), *FFMPEG_FORMATS[kind], str(out)],
+                       check=True)
+        return out
+
+    return encode

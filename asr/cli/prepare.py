@@ -6,7 +6,7 @@
       e.g. --download dev-clean-2 train-clean-5 (Mini LibriSpeech) or dev-clean test-clean.
 
   asr prepare folder DIR --out FILE.jsonl
-      Pairs every x.wav/.flac/.ogg under DIR with its x.txt transcript.
+      Pairs every x.wav/.flac/.mp3/.ogg/.opus (.m4a/.webm/... with ffmpeg) under DIR with its x.txt.
 
   asr prepare fsdd DIR --out OUT [--test-speakers theo] [--test-takes 0-4] [--dev-takes 5-9]
       Free Spoken Digit Dataset: writes OUT/all.jsonl, train.jsonl, and test_takes.jsonl (takes
@@ -57,8 +57,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     folder = corpora.add_parser(
         "folder", help="your own recordings: x.wav beside x.txt",
-        description="Pair every x.wav/.flac/.ogg under DIR with x.txt; the id is the relative "
-                    "path (a/b/x -> a-b-x), the speaker the folder holding the file.")
+        description="Pair every x.wav/.flac/.mp3/.ogg/.opus (.m4a/.webm/... with ffmpeg) under DIR with x.txt; "
+                    "the id is the relative path (a/b/x -> a-b-x), the speaker the folder holding the file.")
     folder.add_argument("folder", type=Path, metavar="DIR")
     folder.add_argument("--out", type=Path, required=True, metavar="FILE.jsonl",
                         help="the manifest to write")

@@ -1,8 +1,8 @@
 """Transcribe audio files, folders of them, or standard input, with a trained model.
 
-  asr transcribe --model exp/mini/model.pt a.wav b.flac c.ogg
+  asr transcribe --model exp/mini/model.pt a.wav b.flac c.mp3 d.opus e.m4a
   asr transcribe --model exp/mini/model.pt talks/ --recursive --format srt --output-dir subtitles/
-  sox talk.mp3 -t wav - | asr transcribe --model exp/mini/model.pt - --format vtt > talk.vtt
+  ffmpeg -v error -i talk.mov -f wav - | asr transcribe --model exp/mini/model.pt - --format vtt > talk.vtt
   asr transcribe --model exp/joint/model.pt --decode beam --beam 10 --lm exp/lm/lm.pt a.wav
 
 Without --format, prints "path<TAB>transcript" per file; --format txt|json|srt|vtt prints that
@@ -36,8 +36,8 @@ STDIN = "-"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, help="model file written by asr train (model.pt)")
     parser.add_argument("inputs", nargs="+", metavar="FILE_OR_DIR",
-                        help=f"audio files (wav, flac, ogg, ...), folders of {'/'.join(AUDIO_EXTENSIONS)} "
-                             f"files, or - for standard input")
+                        help=f"audio files (wav, flac, mp3, ogg, opus; m4a, webm, ... need ffmpeg), folders of "
+                             f"{'/'.join(AUDIO_EXTENSIONS)} files, or - for standard input")
     parser.add_argument("--format", choices=FORMATS, help="output format (default: path<TAB>text lines; "
                                                           "txt with --output-dir)")
     parser.add_argument("--json", action="store_true", help="the same as --format json")

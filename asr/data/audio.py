@@ -1,6 +1,7 @@
 """Reading audio files: the one module in ``asr`` that opens and decodes audio.
 
-Everything libsndfile reads (WAV, FLAC, OGG/Vorbis, ...), from a path or a binary file object,
+Everything libsndfile reads (WAV, FLAC, MP3, Ogg Vorbis and Opus, ...), from a path or a binary file object, and
+.m4a/.aac/.mp4/.webm/.mkv files through ffmpeg when it is installed (`asr.data.ffmpeg_audio`),
 comes back as a float32 mono tensor at the rate the caller asks for; so do samples already in
 memory (`waveform_from_array`). Every failure is a one-line :class:`asr.errors.UserError`
 that names the file, so a bad file in a corpus never surfaces as a soundfile traceback.
@@ -22,10 +23,15 @@ import soundfile
 import soxr
 import torch
 
+from asr.data.ffmpeg_audio import FFMPEG_EXTENSIONS, needs_ffmpeg, open_with_ffmpeg
 from asr.errors import UserError
 
-# Suffixes the corpus readers treat as audio; libsndfile decodes all of them.
-AUDIO_EXTENSIONS = (".flac", ".wav", ".ogg")
+# Suffixes libsndfile 1.2 decodes. .opus is Ogg Opus: it decodes at 8, 12, 16, 24 or 48 kHz (the rate its header
+# records when Opus has it, else 48 kHz); load_audio resamples as for any other rate.
+SNDFILE_EXTENSIONS = (".flac", ".wav", ".ogg", ".opus", ".mp3")
+# Suffixes every folder scan (asr prepare folder, asr transcribe DIR, LibriSpeech) treats as audio; the order
+# is the order of preference when x.flac and x.mp3 sit side by side.
+AUDIO_EXTENSIONS = SNDFILE_EXTENSIONS + FFMPEG_EXTENSIONS
 READ_FRAMES = 1 << 20  # frames decoded at a time
 NONFINITE = "NaN or infinite samples (a damaged float recording)"
 MAX_CHANNELS = 8  # a 2-D array with one side at most this (7.1 sound) and the other longer is channels x samples
@@ -47,7 +53,8 @@ def audio_info(path: AudioSource) -> AudioInfo:
     """Read duration, rate, length and channel count from the header of an audio file.
 
     Fast (no decoding), so corpus preparation can call it on every file. A file whose header
-    is intact but whose body is damaged passes here and fails later in :func:`load_audio`.
+    is intact but whose body is damaged passes here and fails later in :func:`load_audio`. A file read through
+    ffmpeg (.m4a, .webm, ...) has no such header: it is decoded whole (AAC: about 1000x real time).
 
     Raises:
         UserError: the file is missing, is not audio, cannot be opened, or holds 0 samples.
@@ -96,7 +103,8 @@ def load_audio(path: AudioSource, sample_rate: int = 16000, start: float = 0.0,
     Channels are averaged; a file at another rate is resampled with soxr (high quality).
 
     Args:
-        path: any file libsndfile reads (wav, flac, ogg, ...), or a binary file object holding one from
+        path: any file libsndfile reads (wav, flac, mp3, ogg, opus, ...), a .m4a/.aac/.mp4/.webm/.mkv (needs ffmpeg),
+            or a binary file object holding one that libsndfile reads from
             its start, as open(path, "rb") and io.BytesIO(data) give it (it is left where it was).
         sample_rate: the rate of the returned waveform, in Hz.
         start, end: a segment in seconds (only its samples are read); end None is the file's end.
@@ -301,7 +309,11 @@ def _check_file_object(f: BinaryIO) -> BinaryIO:
 @contextlib.contextmanager
 def _sound_file(source: Path | BinaryIO) -> Iterator[soundfile.SoundFile]:
     """libsndfile on a path or a file object. A file object is put back where it was, so that it can be read
-    again: transcription reads its header, then its samples."""
+    again: transcription reads its header, then its samples. A .m4a, .webm, ... path is decoded by ffmpeg."""
+    if isinstance(source, Path) and needs_ffmpeg(source):
+        with open_with_ffmpeg(source) as f:
+            yield f
+        return
     if isinstance(source, Path):
         with soundfile.SoundFile(str(source)) as f:
             yield f

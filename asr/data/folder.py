@@ -1,4 +1,4 @@
-"""A folder of your own recordings: ``x.wav`` (or .flac, .ogg) beside ``x.txt``, at any depth.
+"""A folder of your own recordings: ``x.wav`` (or any of AUDIO_EXTENSIONS) beside ``x.txt``, at any depth.
 
 The utterance id is the relative path without its extension, with ``/`` turned into ``-``
 (``alice/day1/greeting.wav`` -> ``alice-day1-greeting``); the speaker is the folder that holds
