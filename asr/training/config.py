@@ -63,7 +63,9 @@ class ModelConfig:
     # las, joint; ctc_weight is joint's λ in λ·CTC + (1-λ)·attention (Kim et al. 2017 found 0.2-0.5 best)
     speller: AttentionSettings = field(default_factory=lambda: AttentionSettings(ctc_weight=0.3))
     autoencoder: AutoencoderSettings = field(default_factory=AutoencoderSettings)  # sa, dsa, cae
-    init_from: str = ""  # sa, dsa, cae: a trained autoencoder's model file to start from (cae starts from an sa)
+    # a trained model file to start from: an autoencoder for sa, dsa, cae (cae starts from an sa); an acoustic
+    # model for ctc, las, joint (fine-tuning: its features, its tokenizer unless tokenizer.file names another)
+    init_from: str = ""
 
     PARTS = ("encoder", "speller", "autoencoder")  # sections whose settings may be written at this level
 

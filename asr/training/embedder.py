@@ -24,7 +24,7 @@ from asr.data.manifest import Utterance, describe_lost, split_lost
 from asr.errors import UserError
 from asr.features.pipeline import FeaturePipeline
 from asr.features.specaugment import SpecAugmentConfig, spec_augment
-from asr.model_file import load_model_file
+from asr.model_file import LoadedModel
 from asr.models.kinds import EMBEDDING_KINDS
 from asr.text.normalize import normalize_text
 from asr.training.config import Config, TrainConfig
@@ -40,6 +40,7 @@ from asr.training.data import (
     split_unreadable,
 )
 from asr.training.driver import Prepared, Trained, run_training
+from asr.training.init_from import load_start, take_all
 from asr.training.task import ModelTask
 
 
@@ -93,7 +94,7 @@ def collate_pairs(items: list[tuple[torch.Tensor, torch.Tensor, str, str] | Unre
     if not items:
         none = torch.zeros(0, 0), torch.zeros(0, dtype=torch.long)
         return PairBatch(*none, *none, [], [], unreadable)
-    waves, targets, ids, words = zip(*items)
+    waves, targets, ids, words = zip(*items, strict=True)
     pad = torch.nn.utils.rnn.pad_sequence
     return PairBatch(pad(list(waves), batch_first=True), torch.tensor([len(w) for w in waves]),
                      pad(list(targets), batch_first=True), torch.tensor([len(w) for w in targets]),
@@ -202,16 +203,10 @@ def _partners(train_ex: list[Example], across_speakers: bool) -> list[list[int]]
     return partners
 
 
-def _start_from(path: str):
-    loaded = load_model_file(path)
-    if loaded.kind not in EMBEDDING_KINDS:
-        raise UserError(f"model.init_from: {path} is a {loaded.kind} model, not an autoencoder (sa, dsa, cae)")
-    return loaded
+def _start_from(path: str) -> LoadedModel:
+    return load_start(path, EMBEDDING_KINDS, "an autoencoder (sa, dsa, cae)")
 
 
 def _load_weights(model: torch.nn.Module, start: torch.nn.Module, path: str) -> None:
-    ours, theirs = model.state_dict(), start.state_dict()
-    if ours.keys() != theirs.keys() or any(ours[k].shape != theirs[k].shape for k in ours):
-        raise UserError(f"model.init_from: {path} has another size than this config (model.hidden, layers, "
-                        "vector_dim, decoder_hidden must match)")
-    model.load_state_dict(theirs)
+    take_all(model, start, f"model.init_from: {path} has another size than this config (model.hidden, layers, "
+                           "vector_dim, decoder_hidden must match)")
