@@ -1,4 +1,5 @@
-"""Waveform augmentation for training: speed perturbation and additive noise, drawn anew on every read."""
+"""Waveform augmentation for training: speed perturbation and additive noise, drawn anew on every read
+(rooms are `asr.features.rooms`; what a read does, in order, is `asr.training.augmentation`)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,13 @@ def change_speed(wave: torch.Tensor, factor: float, sample_rate: int) -> torch.T
 
 def add_noise(wave: torch.Tensor, snr_db: float, generator: torch.Generator | None = None) -> torch.Tensor:
     """Add white noise `snr_db` below the signal's power: a new room and microphone for each read."""
+    return mix_at_snr(wave, torch.randn(wave.shape, generator=generator, dtype=wave.dtype), snr_db)
+
+
+def mix_at_snr(wave: torch.Tensor, noise: torch.Tensor, snr_db: float) -> torch.Tensor:
+    """`wave` plus `noise` (as long) scaled to `snr_db` below the wave's power; a silent noise adds nothing."""
     power = wave.pow(2).mean().clamp_min(1e-10)
-    noise = torch.randn(wave.shape, generator=generator, dtype=wave.dtype)
-    return wave + noise * (power / 10 ** (snr_db / 10)).sqrt()
+    noise_power = noise.pow(2).mean()
+    if noise_power <= 0:
+        return wave
+    return wave + noise * (power / (noise_power * 10 ** (snr_db / 10))).sqrt()

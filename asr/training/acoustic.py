@@ -20,6 +20,7 @@ from asr.features.pipeline import FeaturePipeline
 from asr.model_file import LoadedModel
 from asr.models.kinds import ACOUSTIC_KINDS
 from asr.text.tokenizer import AnyTokenizer
+from asr.training.augmentation import WaveAugmentation
 from asr.training.config import Config
 from asr.training.data import (
     Example,
@@ -45,6 +46,7 @@ class Setup:
     dev: list[Example]
     train_counts: FilterCounts
     unreadable: set[str]  # why files could not be read, reported once each; training continues without them
+    augment: WaveAugmentation | None  # what each training read does to its audio
 
 
 def build_setup(cfg: Config) -> Setup:
@@ -54,6 +56,7 @@ def build_setup(cfg: Config) -> Setup:
     # transcripts lost in normalisation (another script) are left out before the tokenizer learns from the rest
     train_utts, dev_utts = read_transcribed(cfg.data.train, "train"), read_transcribed(cfg.data.dev, "dev")
     base = _base_model(cfg) if cfg.model.init_from else None
+    augment = WaveAugmentation.from_config(cfg.data, cfg.features.sample_rate)  # a wrong folder: refused at once
     if base is not None and not cfg.tokenizer.file:
         tokenizer = base.tokenizer  # fine-tuning keeps the base's output units
     else:
@@ -63,7 +66,7 @@ def build_setup(cfg: Config) -> Setup:
     features = base.features.train() if base is not None else FeaturePipeline(cfg.features)
     model = cfg.model.new_model(features.dim, tokenizer)  # before the statistics: one too large is refused at once
     unreadable: set[str] = set()
-    if base is None:
+    if base is None or cfg.data.recompute_cmvn:
         features = measure_cmvn(features, train_utts, cfg.data.cmvn_utterances, cfg.train.seed, unreadable)
     else:
         _take_weights(cfg, model, tokenizer, base)
@@ -85,7 +88,13 @@ def build_setup(cfg: Config) -> Setup:
     print(f"model: {cfg.model.kind}, encoder {enc.layers}x{enc.hidden} {enc.cell} "
           f"{'bi' if enc.bidirectional else 'uni'}directional, {params / 1e6:.2f} M parameters, "
           f"{len(tokenizer)} {tokenizer.kind} tokens, time reduction {enc.reduction}x")
-    return Setup(tokenizer, features, model, train_ex, dev_ex, train_counts, unreadable)
+    if augment is not None:
+        print(augment.describe(), flush=True)
+    frozen = [f"{n} {what}" for n, what in ((cfg.train.freeze_encoder_epochs, "epochs"),
+                                            (cfg.train.freeze_encoder_steps, "steps")) if n]
+    if frozen:
+        print(f"the encoder keeps its weights for the first {' or '.join(frozen)}", flush=True)
+    return Setup(tokenizer, features, model, train_ex, dev_ex, train_counts, unreadable, augment)
 
 
 def _base_model(cfg: Config) -> LoadedModel:
@@ -123,8 +132,8 @@ def _take_weights(cfg: Config, model: torch.nn.Module, tokenizer: AnyTokenizer, 
 def make_datamodule(cfg: Config, setup: Setup) -> SpeechDataModule:
     return SpeechDataModule(setup.train, setup.dev, sample_rate=cfg.features.sample_rate,
                             max_batch_seconds=cfg.data.max_batch_seconds, max_batch_size=cfg.data.max_batch_size,
-                            num_workers=cfg.data.num_workers, seed=cfg.train.seed, speeds=cfg.data.speed_perturb,
-                            noise_snr=cfg.data.noise_snr, cache_audio=cfg.data.cache_audio)
+                            num_workers=cfg.data.num_workers, seed=cfg.train.seed, augment=setup.augment,
+                            cache_audio=cfg.data.cache_audio)
 
 
 def make_task(cfg: Config, setup: Setup) -> SpeechTask:

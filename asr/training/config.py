@@ -38,7 +38,12 @@ class DataConfig:
     cmvn_utterances: int = 1000  # training utterances sampled for the normalisation statistics
     num_workers: int = 0  # on 2 CPU cores a loader worker only takes time from the model
     speed_perturb: list[float] = field(default_factory=list)  # e.g. [0.9, 1.0, 1.1]: a speed per training read
-    noise_snr: list[float] = field(default_factory=list)  # e.g. [10, 30]: white noise at an SNR (dB) per training read
+    noise_snr: list[float] = field(default_factory=list)  # e.g. [0, 20]: noise at an SNR (dB) drawn per training read
+    noise_dir: str = ""  # noise recordings (any folder tree; MUSAN's taken as it is); empty: white noise
+    noise_prob: float = 1.0  # share of training reads with noise added (when noise_snr is set)
+    rir_dir: str = ""  # room impulse responses (any folder tree; RIRS_NOISES's taken); empty: simulated rooms
+    rir_prob: float = 0.0  # share of training reads played in a room (convolved with an impulse response)
+    recompute_cmvn: bool = False  # fine-tuning: measure the statistics on this training set, not keep the base's
     cache_audio: bool = False  # keep decoded training audio in memory (float16, 2 bytes a sample)
     pair_across_speakers: bool = True  # cae: the word's other instance comes from another speaker when it can
 
@@ -131,6 +136,8 @@ class TrainConfig:
     final_lr_ratio: float = 0.05  # cosine decay from lr to lr * this over the planned steps
     weight_decay: float = 0.0
     grad_clip: float = 5.0
+    freeze_encoder_epochs: int = 0  # fine-tuning: the encoder keeps the base's weights for this many epochs
+    freeze_encoder_steps: int = 0  # ... or steps (frozen while either holds)
     checkpoint_every: int = 500  # steps; a checkpoint is also written at the end of every epoch
     log_every: int = 10  # steps between rows of the training log (metrics.csv, TensorBoard)
     average_best: int = 1  # the model file holds the mean weights of this many best checkpoints
@@ -265,6 +272,7 @@ POSITIVE = {
     "train.devices", "train.num_nodes", "lm.embed_dim", "lm.hidden", "lm.layers", "lm.max_epochs", "lm.lr",
     "lm.batch_size",
 }
+PROBABILITY = {"data.noise_prob", "data.rir_prob"}  # at most 1
 FRACTION = {"model.encoder.dropout", "model.speller.decoder_dropout", "model.speller.label_smoothing",
             "model.speller.sampling_prob", "lm.dropout", "lm.dev_fraction", "features.preemphasis"}
 
@@ -284,6 +292,8 @@ def _in_range(value: Any, name: str, shown: str) -> Any:
         raise UserError(f"{shown} must be {'at least 1' if isinstance(value, int) else 'above 0'}, not {value}")
     if name not in SIGNED and value < 0:
         raise UserError(f"{shown} must be at least 0, not {value}")
+    if name in PROBABILITY and value > 1:
+        raise UserError(f"{shown} must be at most 1, not {value}")
     if name in FRACTION and value >= 1:
         raise UserError(f"{shown} must be below 1, not {value}")
     return value

@@ -19,12 +19,12 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 from asr.data.audio import load_audio
 from asr.data.manifest import Utterance, describe_lost, read_manifest, split_lost
 from asr.errors import UserError
-from asr.features.augment import add_noise, change_speed
 from asr.features.batching import length_batches
 from asr.features.cmvn import accumulate_stats
 from asr.features.pipeline import FeaturePipeline
 from asr.text.normalize import NORMALISER_KEEPS, dropped_letters, normalize_text
 from asr.text.tokenizer import PAD_ID, AnyTokenizer
+from asr.training.augmentation import WaveAugmentation
 
 
 class Batch(NamedTuple):
@@ -125,20 +125,18 @@ def item_random(key: ItemKey, seed: int) -> tuple[int, random.Random]:
 class SpeechDataset(Dataset):
     """Reads one utterance's audio on demand; returns (wave (S,), tokens (L,), id, normalised text).
 
-    With `speeds`, each read plays the audio at a speed drawn from them; with `noise_snr`
-    (low, high), white noise at an SNR drawn uniformly in dB is added (training only).
+    With `augment`, each read is changed as it says (speed, room, noise), with draws of its own (training only).
     With `cache_audio`, each file is decoded once and kept in memory as float16 (2 bytes a
     sample: 1.6 GB for the mini recipe's 14 hours), so later epochs skip decoding, which is
     about a tenth of a small model's training step on 2 cores. Augmentation still happens
     on every read. Each loader worker process keeps its own copy, so use it with few workers.
     """
 
-    def __init__(self, examples: Sequence[Example], sample_rate: int, speeds: Sequence[float] = (),
-                 noise_snr: Sequence[float] = (), cache_audio: bool = False, seed: int = 0):
+    def __init__(self, examples: Sequence[Example], sample_rate: int, augment: WaveAugmentation | None = None,
+                 cache_audio: bool = False, seed: int = 0):
         self.examples = list(examples)
         self.sample_rate = sample_rate
-        self.speeds = tuple(speeds)
-        self.noise_snr = tuple(noise_snr)
+        self.augment = augment
         self.seed = seed
         self._cache: dict[int, torch.Tensor] | None = {} if cache_audio else None
 
@@ -164,11 +162,8 @@ class SpeechDataset(Dataset):
         index, rng = item_random(key, self.seed)
         ex = self.examples[index]
         wave = self._wave(index)
-        if self.speeds:
-            wave = change_speed(wave, rng.choice(self.speeds), self.sample_rate)
-        if self.noise_snr:
-            snr = rng.uniform(*self.noise_snr)
-            wave = add_noise(wave, snr, torch.Generator().manual_seed(rng.getrandbits(63)))
+        if self.augment is not None:
+            wave = self.augment(wave, rng)
         return wave, torch.tensor(ex.tokens, dtype=torch.long), ex.utt.id, normalize_text(ex.utt.text)
 
 
@@ -324,8 +319,8 @@ class SpeechDataModule(ResumableDataModule):
 
     def __init__(self, train: Sequence[Example], dev: Sequence[Example], *, sample_rate: int,
                  max_batch_seconds: float, max_batch_size: int, num_workers: int = 0, seed: int = 0,
-                 speeds: Sequence[float] = (), noise_snr: Sequence[float] = (), cache_audio: bool = False):
-        super().__init__(SpeechDataset(train, sample_rate, speeds, noise_snr, cache_audio, seed),
+                 augment: WaveAugmentation | None = None, cache_audio: bool = False):
+        super().__init__(SpeechDataset(train, sample_rate, augment, cache_audio, seed),
                          SpeechDataset(dev, sample_rate), collate, max_batch_seconds=max_batch_seconds,
                          max_batch_size=max_batch_size, num_workers=num_workers, seed=seed)
 

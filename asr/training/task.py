@@ -84,6 +84,14 @@ class ModelTask(L.LightningModule):
         self.batches_seen += 1
         return loss if self._on_every_rank(bool(torch.isfinite(loss.detach()))) else self._skip(batch, loss)
 
+    def on_before_optimizer_step(self, optimizer: torch.optim.Optimizer) -> None:
+        """While train.freeze_encoder_epochs or _steps hold, the encoder takes no update: its gradients are
+        dropped, and Adam leaves a weight without one (and its moments and decay) as it was."""
+        cfg = self.train_cfg
+        if self.current_epoch < cfg.freeze_encoder_epochs or self.global_step < cfg.freeze_encoder_steps:
+            for weight in self.model.encoder.parameters():
+                weight.grad = None
+
     def _readable(self, batch: tuple) -> bool:
         """Report the batch's unreadable files (once each: `unreadable`) and say whether any item is left."""
         for reason in getattr(batch, "unreadable", ()):

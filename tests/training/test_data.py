@@ -6,14 +6,13 @@ import torch
 from asr.data.audio import load_audio
 from asr.data.manifest import Utterance, write_manifest
 from asr.errors import UserError
+from asr.features.augment import add_noise, change_speed
 from asr.text.tokenizer import build_tokenizer
 from asr.training.data import (
     Example,
     LengthBucketSampler,
     SpeechDataset,
     Unreadable,
-    add_noise,
-    change_speed,
     make_examples,
     read_transcribed,
 )

@@ -20,8 +20,8 @@ import torch
 from asr.cli.main import main
 from asr.model_file import load_model_file
 
-# word tokens over 48 generated words, dropout, speed perturbation and a frequency warp: every random
-# generator training has is in play; 8 batches an epoch, a checkpoint every 3 steps
+# word tokens over 48 generated words, dropout, speed perturbation, recorded noise, rooms and a frequency
+# warp: every random generator training has is in play; 8 batches an epoch, a checkpoint every 3 steps
 ARGS = ["--tokenizer.kind", "word", "--features.kind", "mfcc", "--features.n_mfcc", "13", "--model.hidden", "32",
         "--model.layers", "2", "--model.dropout", "0.3", "--data.speed_perturb", "[0.9, 1.0, 1.1]",
         "--data.noise_snr", "[10, 30]", "--specaugment.freq_warp", "0.1", "--data.max_batch_size", "6",
@@ -37,8 +37,10 @@ def _command(spoken_words: Path, out: Path) -> list[str]:
 
 
 def _train_args(spoken_words: Path, out: Path) -> list[str]:
+    # the words' own recordings as the noise folder (MUSAN's speech/ is such babble), and simulated rooms
     return ["train", "--out", str(out), "--data.train", str(spoken_words / "train.jsonl"),
-            "--data.dev", str(spoken_words / "dev.jsonl"), *ARGS]
+            "--data.dev", str(spoken_words / "dev.jsonl"), "--data.noise_dir", str(spoken_words),
+            "--data.rir_prob", "0.5", *ARGS]
 
 
 @pytest.fixture(scope="module")
