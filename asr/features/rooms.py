@@ -16,7 +16,6 @@ import math
 import random
 
 import torch
-import torchaudio
 
 SPEED_OF_SOUND = 343.0  # m/s
 ORDER = 6  # image-source bounces per axis: a complete image model up to 2*ORDER times the room's smallest side
@@ -90,6 +89,10 @@ def reverberate(wave: torch.Tensor, response: torch.Tensor) -> torch.Tensor:
     """`wave` (S,) played in the room of `response`, as long as `wave`, aligned on the response's strongest
     path (a recording's timing is kept: words are where they were) and at `wave`'s power."""
     peak = int(response.abs().argmax())
-    wet = torchaudio.functional.fftconvolve(wave, response.to(wave.dtype))[peak:peak + len(wave)]
+    # a power-of-two transform: torchaudio's fftconvolve takes the exact length, whose large prime factors
+    # made a 3 s utterance's convolution cost 11 ms on average against 1 ms
+    size = 1 << (len(wave) + len(response) - 2).bit_length()
+    spectrum = torch.fft.rfft(wave, size) * torch.fft.rfft(response.to(wave.dtype), size)
+    wet = torch.fft.irfft(spectrum, size)[peak:peak + len(wave)]
     power = wave.pow(2).mean()
     return wet * (power / wet.pow(2).mean().clamp_min(1e-12)).sqrt() if power > 0 else wet
