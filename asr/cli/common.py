@@ -49,14 +49,15 @@ def check_decode_arguments(args: argparse.Namespace) -> None:
     from asr.transcription.decoder import OPTION_NAMES, checked_options
 
     check_max_chunk(args.max_chunk, "--max-chunk")
-    checked_options(**{name: getattr(args, name) for name in OPTION_NAMES})
+    checked_options(**{name: getattr(args, name, None) for name in OPTION_NAMES})
 
 
 def decoder_from_args(recognizer: Recognizer, args: argparse.Namespace) -> TokenDecoder:
-    """The recogniser's decoder for the options the arguments give (each option's dest is its API name)."""
+    """The recogniser's decoder for the options the arguments give (each option's dest is its API name; a
+    command without one, as `asr evaluate` without --nbest, leaves it to the default)."""
     from asr.transcription.decoder import OPTION_NAMES
 
-    return recognizer.decoder(**{name: getattr(args, name) for name in OPTION_NAMES})
+    return recognizer.decoder(**{name: getattr(args, name, None) for name in OPTION_NAMES})
 
 
 def readable_chunks(utterances: Sequence[Utterance], sample_rate: int, size: int, desc: str, bar_from: int = 1,

@@ -4,6 +4,7 @@
   asr transcribe --model exp/mini/model.pt talks/ --recursive --format srt --output-dir subtitles/
   ffmpeg -v error -i talk.mov -f wav - | asr transcribe --model exp/mini/model.pt - --format vtt > talk.vtt
   asr transcribe --model exp/joint/model.pt --decode beam --beam 10 --lm exp/lm/lm.pt a.wav
+  asr transcribe --model exp/mini/model.pt --decode beam --nbest 5 --format json a.wav
 
 Without --format, prints "path<TAB>transcript" per file; --format txt|json|srt|vtt prints that
 format (JSON: one line per file with segments and word times), or with --output-dir writes one
@@ -45,6 +46,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--recursive", action="store_true", help="take audio files from folders' subfolders too")
     parser.add_argument("--token-timestamps", action="store_true",
                         help="JSON: add each token's times (characters, for character models)")
+    parser.add_argument("--nbest", type=int, metavar="N",
+                        help="with --decode beam: each segment's N best readings and their scores, best first, "
+                             "in --format json (\"alternatives\"; at most the beam)")
     parser.add_argument("--device", default="cpu", help="torch device, e.g. cuda (default: cpu)")
     add_decode_arguments(parser)
 

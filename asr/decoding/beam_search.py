@@ -26,6 +26,7 @@ from typing import Any, Callable
 import torch
 
 from asr.decoding.ctc_prefix_score import CTCPrefixScorer, CTCPrefixState
+from asr.decoding.nbest import Scored, distinct_best
 
 NEG_INF = float("-inf")
 
@@ -128,11 +129,19 @@ class _Scorers:
         return scores + self.ctc_weight * delta.float(), dec_state, lm_state
 
 
-def beam_search(*, batch: int, vocab: int, sos: int, eos: int, max_lens: torch.Tensor, beam: int,
-                decoder: StepFn | None = None, decoder_state: State = None, ctc_log_probs: torch.Tensor | None = None,
-                ctc_lens: torch.Tensor | None = None, ctc_weight: float = 0.0, blank: int = 0, lm: StepFn | None = None,
-                lm_weight: float = 0.0, length_bonus: float = 0.0, length_norm: bool = True) -> list[list[int]]:
-    """Best hypothesis per utterance, token ids without sos/eos.
+def beam_search(**search: Any) -> list[list[int]]:
+    """The best hypothesis per utterance, token ids without sos/eos ([] where none finished):
+    `beam_search_nbest`'s first, with its arguments but nbest."""
+    return [hyps[0].ids if hyps else [] for hyps in beam_search_nbest(nbest=1, **search)]
+
+
+def beam_search_nbest(*, batch: int, vocab: int, sos: int, eos: int, max_lens: torch.Tensor, beam: int,
+                      nbest: int = 1, decoder: StepFn | None = None, decoder_state: State = None,
+                      ctc_log_probs: torch.Tensor | None = None, ctc_lens: torch.Tensor | None = None,
+                      ctc_weight: float = 0.0, blank: int = 0, lm: StepFn | None = None, lm_weight: float = 0.0,
+                      length_bonus: float = 0.0, length_norm: bool = True) -> list[list[Scored]]:
+    """The `nbest` (at most `beam`) best finished hypotheses per utterance, best first: token ids without
+    sos/eos and the score they are ranked by (per token, eos counted, with length_norm).
 
     batch utterances; decoder_state holds `batch` rows (the search expands it to batch*beam itself
     with select_state); ctc_log_probs (batch, T, V), ctc_lens (batch,); max_lens (batch,) = most
@@ -145,6 +154,8 @@ def beam_search(*, batch: int, vocab: int, sos: int, eos: int, max_lens: torch.T
     by score; an utterance stops as `_done` says. A hypothesis with max_len tokens may only end, so
     every utterance ends by max_len + 1 steps. What CTC scores: see `_Scorers`.
     """
+    if not 1 <= nbest <= beam:
+        raise ValueError(f"nbest must be between 1 and the beam ({beam}), not {nbest}")
     scorers = _Scorers(vocab=vocab, sos=sos, eos=eos, beam=beam, decoder=decoder, ctc_log_probs=ctc_log_probs,
                        ctc_lens=ctc_lens, ctc_weight=ctc_weight, blank=blank, lm=lm, lm_weight=lm_weight,
                        length_bonus=length_bonus)
@@ -177,7 +188,7 @@ def beam_search(*, batch: int, vocab: int, sos: int, eos: int, max_lens: torch.T
         if done.any():
             utts, rows, scores, tokens, seqs, dec_state, lm_state, ctc_state = _without(
                 done, beam, utts, rows, scores, tokens, seqs, dec_state, lm_state, ctc_state)
-    return finished.best()
+    return finished.top(nbest)
 
 
 def _start(batch: int, beam: int, sos: int, device: torch.device, scorers: _Scorers, decoder_state: State) -> tuple:
@@ -273,9 +284,9 @@ class _Finished:
             if len(self.hyps[u]) >= self.beam:
                 self.kth[u] = sorted((r for r, _ in self.hyps[u]), reverse=True)[self.beam - 1]
 
-    def best(self) -> list[list[int]]:
-        """The best-ranked hypothesis of each utterance (the earliest found on a tie)."""
-        return [max(hyps, key=lambda h: h[0])[1] if hyps else [] for hyps in self.hyps]
+    def top(self, n: int) -> list[list[Scored]]:
+        """The `n` best-ranked hypotheses of each utterance, best first (the earliest found on a tie)."""
+        return [distinct_best((Scored(seq, rank) for rank, seq in hyps), n) for hyps in self.hyps]
 
 
 def _device_of(state: State, default: torch.device) -> torch.device:

@@ -18,6 +18,7 @@ from flashlight.lib.text.decoder.kenlm import KenLM
 from flashlight.lib.text.dictionary import Dictionary
 from torchaudio.models.decoder import CTCDecoderLM, CTCDecoderLMState, ctc_decoder
 
+from asr.decoding.nbest import Scored, distinct_best, summed_by_labelling
 from asr.text.tokenizer import SPACE, UNK
 
 StepFn = Callable[[torch.Tensor, Any], tuple[torch.Tensor, Any]]
@@ -244,6 +245,7 @@ class CTCBeamSearch:
     kenlm        : KenLM ARPA or binary file; its words are the symbols, or the lexicon's words with one
     lm           : our token LM as a step function (only one of kenlm / lm)
     lm_weight    : weight of the LM's natural-log probability; length_bonus: added per output token
+    nbest        : hypotheses `nbest_lists` returns per utterance (at most `beam`)
 
     Flashlight's "silence" token starts and ends every path, is not scored by the LM when it is the
     first frame's token, and in its lexicon search is the one token that may end a word and repeat.
@@ -254,7 +256,7 @@ class CTCBeamSearch:
 
     def __init__(self, symbols: Sequence[str], *, blank: int = 0, eos: int | None = None, beam: int = 10,
                  lexicon: str | Path | None = None, kenlm: str | Path | None = None,
-                 lm: StepFn | None = None, lm_weight: float = 0.0, length_bonus: float = 0.0):
+                 lm: StepFn | None = None, lm_weight: float = 0.0, length_bonus: float = 0.0, nbest: int = 1):
         symbols = list(symbols)
         if len(set(symbols)) != len(symbols):
             raise ValueError("symbols must be distinct: flashlight maps each string to one id")
@@ -264,7 +266,9 @@ class CTCBeamSearch:
             raise ValueError("a step-function LM needs the eos id to start and end sentences")
         if beam < 1:
             raise ValueError(f"beam must be at least 1, not {beam}")
-        self.symbols, self.blank = symbols, blank
+        if not 1 <= nbest <= beam:
+            raise ValueError(f"nbest must be between 1 and the beam ({beam}), not {nbest}")
+        self.symbols, self.blank, self.nbest = symbols, blank, nbest
         self.separator = symbols.index(SPACE) if SPACE in symbols else None
         self._mask: torch.Tensor | None = None  # (V,) tokens a one-token-per-word lexicon forbids
         self._end_word = False  # append a separator frame so that the last word can end
@@ -295,7 +299,9 @@ class CTCBeamSearch:
                 fusion = self._fusion(units, unit_lengths, spellings, eos, kenlm, lm, lm_weight, length_bonus)
                 # Built once: ctc_decoder reads the lexicon and builds its trie here (scoring each word once).
                 self._decoder = ctc_decoder(
-                    lexicon_file, symbols, lm=fusion, lm_dict=str(lm_dict), nbest=1, beam_size=beam,
+                    # the whole final beam for N-best lists: one labelling can end on several of its paths
+                    lexicon_file, symbols, lm=fusion, lm_dict=str(lm_dict), nbest=1 if nbest == 1 else beam,
+                    beam_size=beam,
                     lm_weight=lm_weight * LN10 if isinstance(fusion, str) else 1.0,  # KenLM scores log10
                     log_add=True, blank_token=symbols[blank], sil_token=symbols[silence], unk_word=UNK)
             except RuntimeError as err:  # KenLM's loader: not an ARPA file, a unigram-only model, ...
@@ -348,6 +354,13 @@ class CTCBeamSearch:
 
     def __call__(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[list[int]]:
         """log_probs (B, T, V), lengths (B,) -> best token ids per utterance (no blanks)."""
+        return [hyps[0].ids if hyps else [] for hyps in self.nbest_lists(log_probs, lengths)]
+
+    def nbest_lists(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[list[Scored]]:
+        """log_probs (B, T, V), lengths (B,) -> per utterance its `nbest` best labellings, best first, with
+        flashlight's scores (acoustic, LM and bonus). With nbest above 1 the final beam's entries of one
+        labelling are summed (its probability as far as the beam kept its paths), so its first can differ
+        from the 1-best search's, which takes flashlight's best entry."""
         # Flashlight reads raw float32 memory; -inf would make nan when hypotheses are log-added.
         emissions = log_probs.detach().to("cpu", torch.float32).clamp(min=NEG)
         lengths = lengths.detach().to("cpu", torch.int64)
@@ -358,15 +371,13 @@ class CTCBeamSearch:
             emissions, flash_lengths = self._append_separator(emissions, lengths)
         results = []
         for hyps, n in zip(self._decoder(emissions.contiguous(), flash_lengths), lengths.tolist()):
-            if not hyps or (self._lexicon and hyps[0].score <= NEG / 2):
-                # With a lexicon, when every path that ends a word was pruned flashlight returns its best
-                # unfinished one at a forbidden score; nothing in the lexicon fits, so the answer is empty.
-                results.append([])
-                continue
+            # With a lexicon, when every path that ends a word was pruned flashlight returns its best
+            # unfinished one at a forbidden score; nothing in the lexicon fits, so the answer is empty.
+            hyps = [h for h in hyps if not (self._lexicon and h.score <= NEG / 2)]
             # Timesteps count flashlight's path: 0 is its sentence-start silence, frame t is t + 1,
             # then come our separator frame and its sentence end: keep the real frames only.
-            keep = (hyps[0].timesteps >= 1) & (hyps[0].timesteps <= n)
-            results.append(hyps[0].tokens[keep].tolist())
+            found = [Scored(h.tokens[(h.timesteps >= 1) & (h.timesteps <= n)].tolist(), float(h.score)) for h in hyps]
+            results.append(distinct_best(summed_by_labelling(found), self.nbest))
         return results
 
     def _append_separator(self, emissions: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

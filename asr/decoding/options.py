@@ -30,6 +30,7 @@ class DecodeOptions:
     length_norm  : attention / joint search: rank finished hypotheses by score per token
     max_len_ratio: attention / joint search: at most this many output tokens per encoder frame
     lexicon      : CTC beam search: a lexicon file (word, then its tokens) restricting the words
+    nbest        : beam search: hypotheses returned per utterance, best first (at most `beam`)
     """
 
     method: str = "greedy"
@@ -41,6 +42,7 @@ class DecodeOptions:
     length_norm: bool = True
     max_len_ratio: float = 1.0
     lexicon: str | None = None
+    nbest: int = 1
 
     def __post_init__(self) -> None:
         for name in ("ctc_weight", "lm_weight", "length_bonus", "max_len_ratio"):
@@ -55,5 +57,9 @@ class DecodeOptions:
             raise ValueError(f"beam must be between 1 and {MAX_BEAM}, not {self.beam}")
         if self.ctc_weight is not None and not 0.0 <= self.ctc_weight <= 1.0:
             raise ValueError(f"ctc weight must be between 0 and 1, not {self.ctc_weight}")
+        if self.nbest != 1 and self.method != "beam":
+            raise ValueError(f"N-best lists come from beam search: --nbest {self.nbest} needs --decode beam")
+        if not 1 <= self.nbest <= self.beam:
+            raise ValueError(f"nbest must be between 1 and the beam ({self.beam}), not {self.nbest}")
         if not 0 < self.max_len_ratio <= MAX_LEN_RATIO:
             raise ValueError(f"max_len_ratio must be above 0 and at most {MAX_LEN_RATIO}, not {self.max_len_ratio}")

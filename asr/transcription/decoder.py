@@ -16,8 +16,9 @@ from typing import NamedTuple
 
 import torch
 
-from asr.decoding.beam_search import beam_search
+from asr.decoding.beam_search import beam_search_nbest
 from asr.decoding.ctc_greedy import ctc_greedy
+from asr.decoding.nbest import Scored
 from asr.decoding.options import DecodeOptions
 from asr.errors import UserError
 from asr.features.batching import map_feature_batches
@@ -30,7 +31,7 @@ DEFAULT_LM_WEIGHT = 0.3  # when --lm comes without --lm-weight: the common start
 # the fields of DecodeOptions: the one mapping, used by `asr transcribe`, `asr evaluate` and `Recognizer`.
 OPTION_NAMES = {"decode": "method", "beam": "beam", "ctc_weight": "ctc_weight", "lm": "lm",
                 "lm_weight": "lm_weight", "length_bonus": "length_bonus", "max_len_ratio": "max_len_ratio",
-                "lexicon": "lexicon"}
+                "lexicon": "lexicon", "nbest": "nbest"}
 
 
 class Hypothesis(NamedTuple):
@@ -40,6 +41,7 @@ class Hypothesis(NamedTuple):
     ids: list[int]  # the decoded token ids
     attention: torch.Tensor | None  # (len(ids) + 1, encoder frames) for attention models when asked for
     log_probs: torch.Tensor | None = None  # (valid encoder frames, vocab) CTC log-probs on the CPU, when asked for
+    nbest: tuple[tuple[str, float], ...] = ()  # (text, score) of the search's best hypotheses, best first
 
 
 def resolve_options(model: torch.nn.Module, **named) -> DecodeOptions:
@@ -116,7 +118,7 @@ class TokenDecoder:
         try:
             return CTCBeamSearch(tokenizer.symbols, blank=tokenizer.blank_id, eos=tokenizer.eos_id, beam=opts.beam,
                                  lexicon=opts.lexicon, kenlm=kenlm, lm=self.lm_step, lm_weight=opts.lm_weight,
-                                 length_bonus=opts.length_bonus)
+                                 length_bonus=opts.length_bonus, nbest=opts.nbest)
         except ValueError as err:  # a bad lexicon or language-model file
             raise UserError(str(err)) from None
 
@@ -152,26 +154,36 @@ class TokenDecoder:
                        ctc: torch.Tensor | None = None) -> tuple[list[list[int]], list[torch.Tensor] | None]:
         """The same from the encoder's output, enc (B, T', E), enc_lens (B,); `ctc`: the model's CTC
         log-probs (B, T', V) of it when the caller has them already."""
+        ids = [hyps[0].ids if hyps else [] for hyps in self.search_encoded(enc, enc_lens, ctc)]
+        return ids, self.attention_of(enc, enc_lens, ids) if attention else None
+
+    @torch.inference_mode()
+    def search_encoded(self, enc: torch.Tensor, enc_lens: torch.Tensor,
+                       ctc: torch.Tensor | None = None) -> list[list[Scored]]:
+        """Each utterance's hypotheses from the encoder's output, best first with their scores: options.nbest
+        of them from a beam search; greedy CTC's one path, scored by its log-probability."""
         opts = self.options
         if ctc is None and self.reads_ctc:
             ctc = self.model.ctc_log_probs(enc)
         if self.ctc_only and opts.method == "greedy":
             ids = ctc_greedy(ctc, enc_lens, self.tokenizer.blank_id)
-        elif self.ctc_beam is not None:
-            ids = self.ctc_beam(ctc, enc_lens)
-        else:
-            max_lens = (enc_lens.float() * opts.max_len_ratio).ceil().clamp_min(1).long()
-            ids = beam_search(
-                batch=len(enc), vocab=len(self.tokenizer), sos=self.tokenizer.eos_id, eos=self.tokenizer.eos_id,
-                max_lens=max_lens, beam=1 if opts.method == "greedy" else opts.beam,
-                decoder=self.model.decoder_step, decoder_state=self.model.decoder_state(enc, enc_lens),
-                ctc_log_probs=ctc if self.reads_ctc else None, ctc_lens=enc_lens, ctc_weight=opts.ctc_weight,
-                blank=self.tokenizer.blank_id, lm=self.lm_step, lm_weight=opts.lm_weight,
-                length_bonus=opts.length_bonus, length_norm=opts.length_norm)
-        weights = None
-        if attention and self.model.has_attention:
-            weights = self.model.attention_weights(enc, enc_lens, ids)
-        return ids, weights
+            frames = torch.arange(ctc.shape[1], device=ctc.device)[None, :] < enc_lens[:, None].to(ctc.device)
+            scores = ctc.max(dim=-1).values.masked_fill(~frames, 0.0).sum(dim=1).tolist()
+            return [[Scored(i, s)] for i, s in zip(ids, scores, strict=True)]
+        if self.ctc_beam is not None:
+            return self.ctc_beam.nbest_lists(ctc, enc_lens)
+        max_lens = (enc_lens.float() * opts.max_len_ratio).ceil().clamp_min(1).long()
+        return beam_search_nbest(
+            batch=len(enc), vocab=len(self.tokenizer), sos=self.tokenizer.eos_id, eos=self.tokenizer.eos_id,
+            max_lens=max_lens, beam=1 if opts.method == "greedy" else opts.beam, nbest=opts.nbest,
+            decoder=self.model.decoder_step, decoder_state=self.model.decoder_state(enc, enc_lens),
+            ctc_log_probs=ctc if self.reads_ctc else None, ctc_lens=enc_lens, ctc_weight=opts.ctc_weight,
+            blank=self.tokenizer.blank_id, lm=self.lm_step, lm_weight=opts.lm_weight,
+            length_bonus=opts.length_bonus, length_norm=opts.length_norm)
+
+    def attention_of(self, enc: torch.Tensor, enc_lens: torch.Tensor, ids: list[list[int]]) -> list[torch.Tensor] | None:
+        """The speller's weights over the encoder frames while it spells each of `ids` (attention models)."""
+        return self.model.attention_weights(enc, enc_lens, ids) if self.model.has_attention else None
 
 
 def transcribe_waves(loaded: LoadedModel, waves: Sequence[torch.Tensor], decoder: TokenDecoder | None = None,
@@ -199,9 +211,12 @@ def decode_waves(loaded: LoadedModel, waves: Sequence[torch.Tensor], decoder: To
     def decode(feats: torch.Tensor, feat_lens: torch.Tensor) -> list[Hypothesis]:
         enc, enc_lens = model.encode(feats, feat_lens)
         ctc = model.ctc_log_probs(enc) if log_probs or decoder.reads_ctc else None  # (B, T', V), once
-        ids, weights = decoder.decode_encoded(enc, enc_lens, attention, ctc)
+        lists = decoder.search_encoded(enc, enc_lens, ctc)
+        ids = [hyps[0].ids if hyps else [] for hyps in lists]
+        weights = decoder.attention_of(enc, enc_lens, ids) if attention else None
         return [Hypothesis(tokenizer.decode(ids[k]), ids[k], weights[k] if weights is not None else None,
-                           ctc[k, :enc_lens[k]].float().cpu() if log_probs else None) for k in range(len(ids))]
+                           ctc[k, :enc_lens[k]].float().cpu() if log_probs else None,
+                           tuple((tokenizer.decode(h.ids), h.score) for h in lists[k])) for k in range(len(ids))]
 
     return map_feature_batches(loaded.features, waves, decode, max_batch_seconds, max_batch_size,
                                next(model.parameters()).device)

@@ -39,7 +39,7 @@ from asr.transcription.inputs import (
     display_name,
     source_of,
 )
-from asr.transcription.results import Segment, Token, TranscriptionResult, Word
+from asr.transcription.results import Alternative, Segment, Token, TranscriptionResult, Word
 from asr.transcription.timestamps import FrameClock, timed_words
 from asr.utils.progress import progress as show_progress
 
@@ -91,7 +91,8 @@ class Recognizer:
         max_chunk: longer audio is cut at pauses into pieces of at most this many seconds (0: never)
         progress : a progress bar on stderr for long audio
         decode_options: decode ("greedy" or "beam"), beam, ctc_weight, lm, lm_weight, length_bonus,
-                   max_len_ratio, lexicon, as `asr transcribe --help` describes them
+                   max_len_ratio, lexicon, nbest (each segment's `alternatives`), as `asr transcribe --help`
+                   describes them
         Raises:
             UserError (asr.UserError): anything that is not audio this model can hear, in one line: a
                 missing or unreadable file, a wrong type, shape, dtype or rate, NaN samples, less audio
@@ -195,7 +196,7 @@ class Recognizer:
         with _onednn(self._onednn):
             hypotheses = decode_waves(self.loaded, [c.wave for c in chunks], decoder, BATCH_SECONDS, BATCH_SIZE,
                                        log_probs=self.timed)
-        out = []
+        out, nbest = [], decoder.options.nbest > 1
         for chunk, hypothesis in zip(chunks, hypotheses):
             start, end = chunk.start / self.sample_rate, (chunk.start + len(chunk.wave)) / self.sample_rate
             words, tokens = timed_words(hypothesis.log_probs, hypothesis.ids, self.loaded.tokenizer, self.clock,
@@ -207,7 +208,8 @@ class Recognizer:
             else:
                 start, end = max(start, chunk.keep_from), min(end, chunk.keep_to)
             text = " ".join(w.word for w in words)
-            out.append(([Segment(start, end, text)] if text else [], words, tokens))
+            alternatives = tuple(Alternative(t, score) for t, score in hypothesis.nbest) if nbest else ()
+            out.append(([Segment(start, end, text, alternatives)] if text else [], words, tokens))
         return out
 
 

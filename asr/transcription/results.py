@@ -27,12 +27,23 @@ class Token:
 
 
 @dataclass(frozen=True)
+class Alternative:
+    """One of a beam search's best readings of a segment, and the score it ranked it by (higher is better)."""
+
+    text: str
+    score: float
+
+
+@dataclass(frozen=True)
 class Segment:
-    """A stretch of speech between pauses (a whole file when it is short)."""
+    """A stretch of speech between pauses (a whole file when it is short); with N-best decoding, the search's
+    best readings of it, best first (the first is the segment's text, but for words a piece shares with the
+    next and leaves to it)."""
 
     start: float
     end: float
     text: str
+    alternatives: tuple[Alternative, ...] = ()
 
 
 @dataclass
@@ -48,11 +59,19 @@ class TranscriptionResult:
     def to_dict(self, tokens: bool = False) -> dict:
         """Plain JSON-ready form; `tokens` adds the token times (long: one entry per character)."""
         out = {"text": self.text, "duration": round(self.duration, 3),
-               "segments": [_rounded(asdict(s)) for s in self.segments],
+               "segments": [_segment(s) for s in self.segments],
                "words": [_rounded(asdict(w)) for w in self.words]}
         if tokens:
             out["tokens"] = [_rounded(asdict(t)) for t in self.tokens]
         return out
+
+
+def _segment(segment: Segment) -> dict:
+    """A segment as JSON: its alternatives (scores to 4 decimals) only where there are any."""
+    row = _rounded({k: v for k, v in asdict(segment).items() if k != "alternatives"})
+    if segment.alternatives:
+        row["alternatives"] = [{"text": a.text, "score": round(a.score, 4)} for a in segment.alternatives]
+    return row
 
 
 def _rounded(row: dict) -> dict:

@@ -154,3 +154,28 @@ def test_a_joint_model_times_its_words_and_characters(digit_joint_model, fsdd_re
     times = [(t["start"], t["end"]) for t in row["tokens"]]
     assert all(0 <= start < end <= row["duration"] for start, end in times)
     assert times == sorted(times)
+
+
+def test_nbest_lists_each_segments_best_readings_in_json(digit_model, fsdd_recordings, capsys):
+    path = str(fsdd_recordings / "9_jackson_1.wav")
+    assert main(["transcribe", "--model", str(digit_model), path, "--format", "json", "--decode", "beam",
+                 "--nbest", "3"]) == 0
+    (segment,) = json.loads(capsys.readouterr().out)["segments"]
+    texts, scores = [a["text"] for a in segment["alternatives"]], [a["score"] for a in segment["alternatives"]]
+    assert texts[0] == segment["text"] == "nine" and len(set(texts)) == 3
+    assert scores == sorted(scores, reverse=True) and all(s <= 0 for s in scores)  # log-probabilities
+    assert main(["transcribe", "--model", str(digit_model), path, "--format", "json"]) == 0
+    assert "alternatives" not in json.loads(capsys.readouterr().out)["segments"][0]
+    assert main(["transcribe", "--model", str(digit_model), path, "--nbest", "3"]) == 2
+    assert capsys.readouterr().err.strip().endswith("--nbest 3 needs --decode beam")
+
+
+def test_a_joint_models_nbest_through_the_python_api(digit_joint_model, fsdd_recordings):
+    import asr
+
+    model = asr.load_model(digit_joint_model)
+    result = model.transcribe(fsdd_recordings / "6_nicolas_3.wav", decode="beam", beam=6, nbest=4)
+    (segment,) = result.segments
+    assert [a.text for a in segment.alternatives][0] == result.text == "six"
+    assert len(segment.alternatives) == 4 and len({a.text for a in segment.alternatives}) == 4
+    assert [a.score for a in segment.alternatives] == sorted((a.score for a in segment.alternatives), reverse=True)

@@ -83,7 +83,7 @@ def test_options_settle_by_what_the_model_can_do() -> None:
     assert resolve_options(ctc, beam=None, lm=None) == resolve_options(ctc)  # None is "not given"
     assert resolve_options(las, decode=None, beam=None) == resolve_options(las)  # as the CLI passes every name
     assert set(OPTION_NAMES) == {"decode", "beam", "ctc_weight", "lm", "lm_weight", "length_bonus", "max_len_ratio",
-                                 "lexicon"}
+                                 "lexicon", "nbest"}
 
 
 @pytest.mark.parametrize("model, options, message", [
@@ -92,6 +92,8 @@ def test_options_settle_by_what_the_model_can_do() -> None:
     (HandBuilt(True, False), {"beam": 0}, "beam must be between 1 and 1000"),
     (HandBuilt(True, True), {"ctc_weight": 1.5}, "ctc weight must be between 0 and 1"),
     (HandBuilt(True, False), {"decode": "sampling"}, "decoding method must be one of"),
+    (HandBuilt(True, False), {"nbest": 3}, "N-best lists come from beam search: --nbest 3 needs --decode beam"),
+    (HandBuilt(True, True), {"beam": 4, "nbest": 5}, r"nbest must be between 1 and the beam \(4\), not 5"),
 ])
 def test_options_a_model_cannot_take_are_one_line_errors(model, options, message) -> None:
     with pytest.raises(UserError, match=message):
