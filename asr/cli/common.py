@@ -27,7 +27,8 @@ def add_decode_arguments(parser: argparse.ArgumentParser) -> None:
     """--decode, --beam, ... (the names of `asr.transcription.decoder.OPTION_NAMES`) and --max-chunk."""
     group = parser.add_argument_group("decoding (defaults follow the model kind: CTC greedy; LAS and joint "
                                       "beam 10, the joint search weighing CTC as the model was trained)")
-    group.add_argument("--decode", choices=METHODS, help="greedy, or beam search")
+    group.add_argument("--decode", choices=METHODS, help="greedy, beam search, or rescore (joint models: the CTC "
+                                                        "beam's hypotheses rescored by the speller in one batch)")
     group.add_argument("--beam", type=int, help="hypotheses kept per utterance (default 10)")
     group.add_argument("--ctc-weight", type=float,
                        help="joint models: weight of CTC prefix scores against attention, 0-1 (1 = CTC alone)")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-METHODS = ("greedy", "beam")
+# rescore: joint models' attention rescoring (asr.decoding.rescoring): CTC beam proposals, the speller's scores
+METHODS = ("greedy", "beam", "rescore")
 # Upper bounds past which a value only costs: a beam of 100000 took 11 GB and over 100 s on a 10 s file
 # (1000: 4 s); an attention model that never ends a hypothesis decodes up to max_len_ratio tokens a frame.
 MAX_BEAM = 1000
@@ -16,7 +17,8 @@ MAX_LEN_RATIO = 10.0
 class DecodeOptions:
     """How to turn a model's scores into token ids.
 
-    method       : "greedy" (best token per step) or "beam"
+    method       : "greedy" (best token per step), "beam", or "rescore" (the CTC beam's `beam` hypotheses
+                   rescored by the speller, weighed by ctc_weight)
     beam         : hypotheses kept per utterance
     ctc_weight   : joint CTC/attention search: weight of CTC prefix scores (1 - it for attention).
                    None means the model kind's default (1 for CTC models and for a joint model's
@@ -57,7 +59,7 @@ class DecodeOptions:
             raise ValueError(f"beam must be between 1 and {MAX_BEAM}, not {self.beam}")
         if self.ctc_weight is not None and not 0.0 <= self.ctc_weight <= 1.0:
             raise ValueError(f"ctc weight must be between 0 and 1, not {self.ctc_weight}")
-        if self.nbest != 1 and self.method != "beam":
+        if self.nbest != 1 and self.method == "greedy":
             raise ValueError(f"N-best lists come from beam search: --nbest {self.nbest} needs --decode beam")
         if not 1 <= self.nbest <= self.beam:
             raise ValueError(f"nbest must be between 1 and the beam ({self.beam}), not {self.nbest}")

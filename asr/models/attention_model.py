@@ -150,15 +150,30 @@ class AttentionModel(nn.Module):
             total = parts["att"]
         return total, parts
 
-    def attention_weights(self, enc: torch.Tensor, enc_lens: torch.Tensor, tokens: list[list[int]]) -> list[torch.Tensor]:
-        """Where the speller looks while it spells each hypothesis: one (len + 1, T_b) matrix per utterance."""
-        lens = torch.tensor([len(t) for t in tokens], device=enc.device)
-        padded = torch.full((len(tokens), max(1, int(lens.max()))), -1, dtype=torch.long, device=enc.device)
+    def _padded(self, tokens: list[list[int]], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        """Token lists -> (targets (B, S) padded with -1, lengths (B,))."""
+        lens = torch.tensor([len(t) for t in tokens], device=device)
+        padded = torch.full((len(tokens), max(1, int(lens.max()))), -1, dtype=torch.long, device=device)
         for b, t in enumerate(tokens):
             padded[b, :len(t)] = torch.tensor(t, dtype=torch.long)
+        return padded, lens
+
+    def attention_weights(self, enc: torch.Tensor, enc_lens: torch.Tensor, tokens: list[list[int]]) -> list[torch.Tensor]:
+        """Where the speller looks while it spells each hypothesis: one (len + 1, T_b) matrix per utterance."""
+        padded, lens = self._padded(tokens, enc.device)
         inputs, _ = self._speller_io(padded, lens)
         _, weights = self.speller(enc, enc_lens, inputs)
         return [weights[b, :n + 1, :enc_lens[b]].cpu() for b, n in enumerate(lens.tolist())]
+
+    def sequence_log_probs(self, enc: torch.Tensor, enc_lens: torch.Tensor, tokens: list[list[int]]) -> torch.Tensor:
+        """The speller's log-probability of each token sequence, eos included, in one teacher-forced pass:
+        row b of enc (B, T', E), enc_lens (B,) is the utterance of tokens[b] (repeat an utterance's row for
+        several hypotheses). Returns (B,)."""
+        padded, lens = self._padded(tokens, enc.device)
+        inputs, outputs = self._speller_io(padded, lens)
+        logits, _ = self.speller(enc, enc_lens, inputs)
+        picked = logits.log_softmax(dim=-1).gather(-1, outputs.clamp_min(0)[..., None])[..., 0]
+        return picked.masked_fill(outputs < 0, 0.0).sum(dim=1)
 
 
 def guided_attention_loss(weights: torch.Tensor, out_lens: torch.Tensor, enc_lens: torch.Tensor,

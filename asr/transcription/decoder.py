@@ -20,6 +20,7 @@ from asr.decoding.beam_search import beam_search_nbest
 from asr.decoding.ctc_greedy import ctc_greedy
 from asr.decoding.nbest import Scored
 from asr.decoding.options import DecodeOptions
+from asr.decoding.rescoring import rescored
 from asr.errors import UserError
 from asr.features.batching import map_feature_batches
 from asr.model_file import LoadedModel, load_model_file
@@ -71,6 +72,8 @@ def checked_options(**named) -> DecodeOptions:
 
 def _ctc_weight(model: torch.nn.Module, options: DecodeOptions) -> float:
     """The weight of CTC scores against the speller's, as the model can take it."""
+    if options.method == "rescore" and not (model.has_ctc and model.has_attention):
+        raise UserError("attention rescoring needs a joint model: a CTC head to propose, a speller to rescore")
     if not model.has_attention and options.ctc_weight not in (None, 1.0):
         raise UserError("a CTC model has no attention decoder: its CTC weight is 1")
     if not model.has_ctc and options.ctc_weight not in (None, 0.0):
@@ -96,9 +99,10 @@ class TokenDecoder:
         self.model, self.tokenizer, self.options = model, tokenizer, options
         self.lm_step, kenlm = self._language_model(options.lm)
         self.ctc_only = options.ctc_weight == 1.0
-        ctc_beam = self.ctc_only and options.method == "beam"
+        ctc_beam = (self.ctc_only and options.method == "beam") or options.method == "rescore"
         if (kenlm or options.lexicon) and not ctc_beam:
-            raise UserError("a KenLM file or a lexicon works with CTC beam search only (--decode beam, --ctc-weight 1)")
+            raise UserError("a KenLM file or a lexicon works with CTC beam search only (--decode beam, --ctc-weight 1; "
+                            "or --decode rescore)")
         if options.lm and options.method == "greedy":
             raise UserError("a language model needs --decode beam")
         self.ctc_beam = self._ctc_beam_search(kenlm) if ctc_beam else None
@@ -118,7 +122,8 @@ class TokenDecoder:
         try:
             return CTCBeamSearch(tokenizer.symbols, blank=tokenizer.blank_id, eos=tokenizer.eos_id, beam=opts.beam,
                                  lexicon=opts.lexicon, kenlm=kenlm, lm=self.lm_step, lm_weight=opts.lm_weight,
-                                 length_bonus=opts.length_bonus, nbest=opts.nbest)
+                                 length_bonus=opts.length_bonus,
+                                 nbest=opts.beam if opts.method == "rescore" else opts.nbest)
         except ValueError as err:  # a bad lexicon or language-model file
             raise UserError(str(err)) from None
 
@@ -147,7 +152,7 @@ class TokenDecoder:
     @property
     def reads_ctc(self) -> bool:
         """Whether the search reads the model's CTC log-probs."""
-        return self.options.ctc_weight > 0
+        return self.options.ctc_weight > 0 or self.options.method == "rescore"
 
     @torch.inference_mode()
     def decode_encoded(self, enc: torch.Tensor, enc_lens: torch.Tensor, attention: bool = False,
@@ -170,6 +175,12 @@ class TokenDecoder:
             frames = torch.arange(ctc.shape[1], device=ctc.device)[None, :] < enc_lens[:, None].to(ctc.device)
             scores = ctc.max(dim=-1).values.masked_fill(~frames, 0.0).sum(dim=1).tolist()
             return [[Scored(i, s)] for i, s in zip(ids, scores, strict=True)]
+        if opts.method == "rescore":
+            proposals = self.ctc_beam.nbest_lists(ctc, enc_lens)
+            rows = [b for b, hyps in enumerate(proposals) for _ in hyps]
+            seqs = [h.ids for hyps in proposals for h in hyps]
+            attention = self.model.sequence_log_probs(enc[rows], enc_lens[rows], seqs).tolist() if seqs else []
+            return rescored(proposals, attention, opts.ctc_weight, opts.nbest)
         if self.ctc_beam is not None:
             return self.ctc_beam.nbest_lists(ctc, enc_lens)
         max_lens = (enc_lens.float() * opts.max_len_ratio).ceil().clamp_min(1).long()
@@ -181,7 +192,8 @@ class TokenDecoder:
             blank=self.tokenizer.blank_id, lm=self.lm_step, lm_weight=opts.lm_weight,
             length_bonus=opts.length_bonus, length_norm=opts.length_norm)
 
-    def attention_of(self, enc: torch.Tensor, enc_lens: torch.Tensor, ids: list[list[int]]) -> list[torch.Tensor] | None:
+    def attention_of(self, enc: torch.Tensor, enc_lens: torch.Tensor,
+                     ids: list[list[int]]) -> list[torch.Tensor] | None:
         """The speller's weights over the encoder frames while it spells each of `ids` (attention models)."""
         return self.model.attention_weights(enc, enc_lens, ids) if self.model.has_attention else None
 

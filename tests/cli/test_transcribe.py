@@ -170,7 +170,7 @@ def test_nbest_lists_each_segments_best_readings_in_json(digit_model, fsdd_recor
     assert capsys.readouterr().err.strip().endswith("--nbest 3 needs --decode beam")
 
 
-def test_a_joint_models_nbest_through_the_python_api(digit_joint_model, fsdd_recordings):
+def test_a_joint_models_nbest_and_rescoring_through_the_python_api(digit_joint_model, fsdd_recordings):
     import asr
 
     model = asr.load_model(digit_joint_model)
@@ -179,3 +179,5 @@ def test_a_joint_models_nbest_through_the_python_api(digit_joint_model, fsdd_rec
     assert [a.text for a in segment.alternatives][0] == result.text == "six"
     assert len(segment.alternatives) == 4 and len({a.text for a in segment.alternatives}) == 4
     assert [a.score for a in segment.alternatives] == sorted((a.score for a in segment.alternatives), reverse=True)
+    rescored = model.transcribe(fsdd_recordings / "6_nicolas_3.wav", decode="rescore", beam=6, nbest=3)
+    assert rescored.text == "six" and len(rescored.segments[0].alternatives) == 3
