@@ -13,7 +13,7 @@ import contextlib
 import csv
 import sys
 import warnings
-from collections.abc import Callable, Sequence, Sized
+from collections.abc import Callable, Iterator, Sequence, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -163,6 +163,25 @@ def _trainer(train_cfg: TrainConfig, out_dir: Path, callbacks: list[L.Callback],
     )
 
 
+@contextlib.contextmanager
+def _cpu_kernels_for(trainer: L.Trainer, precision: str) -> Iterator[None]:
+    """bf16 autocast on a CPU whose oneDNN has no bf16 LSTM (it needs AVX512; an AVX2-only CPU fails with
+    'could not create a primitive descriptor'): oneDNN off for the run, so the LSTMs run in float32 through
+    ATen, said in one line. Elsewhere nothing changes."""
+    bf16_supported = getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)
+    if "bf16" not in str(precision) or trainer.strategy.root_device.type != "cpu" or bf16_supported():
+        yield
+        return
+    print("asr: note: this CPU has no bf16 kernels for oneDNN's LSTM (they need AVX512): bf16 autocast runs "
+          "the recurrent layers in float32", file=sys.stderr)
+    before = torch.backends.mkldnn.enabled
+    torch.backends.mkldnn.enabled = False
+    try:
+        yield
+    finally:
+        torch.backends.mkldnn.enabled = before
+
+
 def fit(task: L.LightningModule, data: L.LightningDataModule, train_cfg: TrainConfig, out_dir: Path,
         monitor: str, callbacks: Sequence[L.Callback] = ()) -> tuple[L.Trainer, ModelCheckpoint]:
     """Run Lightning on a task, resuming from out_dir/checkpoints; the best checkpoint (lowest `monitor`),
@@ -186,7 +205,7 @@ def fit(task: L.LightningModule, data: L.LightningDataModule, train_cfg: TrainCo
     # the CSV writer removes an earlier metrics.csv when it starts: hand it the rows a resumed run keeps
     if earlier_rows and trainer.is_global_zero:  # the other ranks write no log
         csv_log.experiment.metrics[:0] = earlier_rows
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _cpu_kernels_for(trainer, train_cfg.precision):
         # Lightning looks for resumable state on the loaders; ours is on the datamodule (ResumableDataModule)
         warnings.filterwarnings("ignore", message=".*your dataloader is not resumable")
         trainer.fit(task, datamodule=data, ckpt_path=resume, weights_only=True)
