@@ -55,16 +55,33 @@ class Attention(nn.Module):
         previous : (N, T) the previous step's weights (only the location-aware score reads them)
         returns  : context (N, E), weights (N, T)
         """
+        if self.kind != "location":
+            context, weights = self.attend(query.unsqueeze(1), keys, values, mask)
+            return context.squeeze(1), weights.squeeze(1)
         q = self.query(query).unsqueeze(1)  # (N, A) -> (N, 1, A)
+        loc = self.location_conv(previous.unsqueeze(1))  # (N, 1, T) -> (N, C, T)
+        hidden = keys + q + self.location(loc.transpose(1, 2))  # (N, T, C) -> (N, T, A)
+        scores = self.energy(torch.tanh(hidden)).squeeze(-1)  # (N, T, 1) -> (N, T)
+        context, weights = self._weigh(scores.unsqueeze(1), values, mask)
+        return context.squeeze(1), weights.squeeze(1)
+
+    def attend(self, queries: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
+               mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Every step at once, for the scores that do not read the previous step's weights (dot, additive).
+
+        queries (N, S, Q), keys (N, T, A), values (N, T, E), mask (N, T) -> context (N, S, E), weights (N, S, T)
+        """
+        if self.kind == "location":
+            raise ValueError("location-aware attention reads the previous step's weights: one step at a time")
+        q = self.query(queries)  # (N, S, A)
         if self.kind == "dot":
-            scores = (keys * q).sum(-1) * self.scale  # (N, T)
-        else:
-            hidden = keys + q
-            if self.kind == "location":
-                loc = self.location_conv(previous.unsqueeze(1))  # (N, 1, T) -> (N, C, T)
-                hidden = hidden + self.location(loc.transpose(1, 2))  # (N, T, C) -> (N, T, A)
-            scores = self.energy(torch.tanh(hidden)).squeeze(-1)  # (N, T, 1) -> (N, T)
-        scores = scores.masked_fill(~mask, float("-inf"))
-        weights = scores.softmax(dim=-1)
-        context = torch.bmm(weights.unsqueeze(1), values).squeeze(1)  # (N, 1, T) x (N, T, E) -> (N, E)
-        return context, weights
+            scores = torch.bmm(q, keys.transpose(1, 2)) * self.scale  # (N, S, T)
+        else:  # (N, S, 1, A) + (N, 1, T, A) -> (N, S, T)
+            scores = self.energy(torch.tanh(q.unsqueeze(2) + keys.unsqueeze(1))).squeeze(-1)
+        return self._weigh(scores, values, mask)
+
+    @staticmethod
+    def _weigh(scores: torch.Tensor, values: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """scores (N, S, T) -> context (N, S, E) and weights (N, S, T), the padding masked out."""
+        weights = scores.masked_fill(~mask.unsqueeze(1), float("-inf")).softmax(dim=-1)
+        return torch.bmm(weights, values), weights

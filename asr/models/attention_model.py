@@ -25,6 +25,9 @@ class AttentionSettings:
 
     ctc_weight: float = 0.0  # λ in λ·CTC + (1-λ)·attention; 0 = LAS without a CTC head
     attention: str = "location"  # "dot", "additive" or "location"
+    # feed the previous step's context into the speller's LSTM (Chan et al.'s LAS); False drops it (Luong et al.
+    # 2015), so teacher forcing runs over all steps at once (dot or additive attention; no scheduled sampling)
+    input_feeding: bool = True
     attention_dim: int = 256
     decoder_hidden: int = 320
     decoder_layers: int = 1
@@ -63,6 +66,9 @@ class AttentionModel(nn.Module):
             raise ValueError("an attention model needs a tokenizer with a <sos/eos> symbol")
         if not 0.0 <= cfg.ctc_weight <= 1.0:
             raise ValueError(f"model.ctc_weight must be between 0 and 1, not {cfg.ctc_weight}")
+        if not cfg.input_feeding and cfg.sampling_prob > 0:
+            raise ValueError("scheduled sampling (model.sampling_prob) feeds the speller its own predictions step "
+                             "by step, which a speller without input feeding (model.input_feeding: false) does not")
         self.cfg = cfg
         self.encoder = RNNEncoder(cfg.encoder)
         dim = cfg.encoder.output_dim
@@ -70,7 +76,7 @@ class AttentionModel(nn.Module):
         self.speller = Speller(SpellerConfig(
             vocab_size=cfg.vocab_size, encoder_dim=dim, embed_dim=cfg.embed_dim, hidden=cfg.decoder_hidden,
             layers=cfg.decoder_layers, attention=cfg.attention, attention_dim=cfg.attention_dim,
-            dropout=cfg.decoder_dropout))
+            dropout=cfg.decoder_dropout, input_feeding=cfg.input_feeding))
         self.dropout = nn.Dropout(cfg.encoder.dropout)
 
     @property

@@ -14,13 +14,14 @@ from asr.models.rnn_encoder import EncoderConfig, padding_mask
 VOCAB, EOS = 9, 8
 
 
-def _model(ctc_weight: float = 0.0, attention: str = "location", sampling: float = 0.0) -> AttentionModel:
+def _model(ctc_weight: float = 0.0, attention: str = "location", sampling: float = 0.0,
+           input_feeding: bool = True) -> AttentionModel:
     torch.manual_seed(0)
     cfg = AttentionModelConfig(
         encoder=EncoderConfig(input_dim=6, hidden=12, layers=2, stack=2, pyramid=1, dropout=0.0),
         vocab_size=VOCAB, eos_id=EOS, ctc_weight=ctc_weight, attention=attention, attention_dim=10,
         decoder_hidden=14, decoder_layers=2, embed_dim=5, decoder_dropout=0.0, label_smoothing=0.0,
-        sampling_prob=sampling)
+        sampling_prob=sampling, input_feeding=input_feeding)
     return AttentionModel(cfg).eval()
 
 
@@ -57,10 +58,14 @@ def test_location_aware_attention_reads_the_previous_weights():
     assert not torch.allclose(after_early, after_late)
 
 
-@pytest.mark.parametrize("attention", ["dot", "additive", "location"])
-def test_stepping_the_speller_gives_the_teacher_forced_log_probs(attention):
-    """Beam search calls `decoder_step` one token at a time; training runs the whole sequence at once."""
-    model = _model(attention=attention)
+SPELLERS = [("dot", True), ("additive", True), ("location", True), ("dot", False), ("additive", False)]
+
+
+@pytest.mark.parametrize("attention, input_feeding", SPELLERS)
+def test_stepping_the_speller_gives_the_teacher_forced_log_probs(attention, input_feeding):
+    """Beam search calls `decoder_step` one token at a time; training runs the whole sequence at once
+    (without input feeding in one call of each part, which must give what stepping gives)."""
+    model = _model(attention=attention, input_feeding=input_feeding)
     feats, feat_lens, targets, target_lens = _batch()
     with torch.no_grad():
         enc, enc_lens = model.encode(feats, feat_lens)
@@ -81,9 +86,11 @@ def test_speller_inputs_and_outputs_around_sentence_symbols():
     assert outputs.tolist() == [[1, 2, 3, 4, EOS], [5, 6, EOS, -1, -1], [7, EOS, -1, -1, -1]]
 
 
-def test_loss_of_a_padded_batch_is_the_token_weighted_mean_of_each_alone():
+@pytest.mark.parametrize("input_feeding", [True, False])
+def test_loss_of_a_padded_batch_is_the_token_weighted_mean_of_each_alone(input_feeding):
     """Padding (frames and targets) changes nothing: cross-entropy ignores padded targets."""
-    model = _model().double()  # double precision: what is left is padding leaking, not rounding
+    # double precision: what is left is padding leaking, not rounding
+    model = _model(attention="location" if input_feeding else "dot", input_feeding=input_feeding).double()
     feats, feat_lens, targets, target_lens = _batch()
     feats = feats.double()
     with torch.no_grad():
@@ -124,6 +131,13 @@ def test_attention_weights_of_hypotheses_cover_each_token_and_eos():
         weights = model.attention_weights(enc, enc_lens, [[1, 2], [], [3, 3, 3]])
     assert [tuple(w.shape) for w in weights] == [(3, 8), (1, 5), (4, 3)]  # frames: 30, 17, 9 -> 4x fewer
     torch.testing.assert_close(weights[2].sum(-1), torch.ones(4))
+
+
+def test_a_speller_without_input_feeding_refuses_what_needs_steps_in_turn():
+    with pytest.raises(ValueError, match="location-aware attention cannot"):
+        _model(attention="location", input_feeding=False)
+    with pytest.raises(ValueError, match="scheduled sampling"):
+        _model(attention="dot", input_feeding=False, sampling=0.2)
 
 
 def test_models_without_a_sentence_symbol_are_refused():
