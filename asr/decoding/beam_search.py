@@ -59,6 +59,19 @@ def select_state(state: State, index: torch.Tensor) -> State:
     raise TypeError(f"cannot select rows of a decoder state of type {type(state).__name__}")
 
 
+def put_state(state: State, index: torch.Tensor, values: State) -> State:
+    """`state` with rows `index` replaced by `values` (the same structure, len(index) rows)."""
+    if state is None:
+        return None
+    if isinstance(state, torch.Tensor):
+        return state.index_copy(0, index.to(state.device), values)
+    if isinstance(state, dict):
+        return {key: put_state(state[key], index, values[key]) for key in state}
+    if isinstance(state, tuple) and hasattr(state, "_fields"):
+        return type(state)(*(put_state(s, index, v) for s, v in zip(state, values, strict=True)))
+    return type(state)(put_state(s, index, v) for s, v in zip(state, values, strict=True))
+
+
 class _Scorers:
     """The fixed parts of one search: step functions, weights and the CTC scorer.
 

@@ -18,6 +18,7 @@ import torch
 
 from asr.decoding.beam_search import beam_search_nbest
 from asr.decoding.ctc_greedy import ctc_greedy
+from asr.decoding.ctc_prefix_beam import CTCPrefixBeamSearch
 from asr.decoding.nbest import Scored
 from asr.decoding.options import DecodeOptions
 from asr.decoding.rescoring import rescored
@@ -113,17 +114,22 @@ class TokenDecoder:
         return cls(model, tokenizer, resolve_options(model, **named))
 
     def _ctc_beam_search(self, kenlm: str | None):
-        """torchaudio's CTC beam search, imported here: flashlight-text is only needed for it."""
+        """The CTC beam search: with our LSTM LM and no lexicon the batched search (asr.decoding.ctc_prefix_beam),
+        which asks the LM once a frame for every hypothesis; otherwise torchaudio's, imported here (flashlight-text
+        is only needed for it), which runs KenLM and lexicons in C++."""
+        opts, tokenizer = self.options, self.tokenizer
+        nbest = opts.beam if opts.method == "rescore" else opts.nbest
+        if self.lm_step is not None and opts.lm_weight != 0 and not opts.lexicon:
+            return CTCPrefixBeamSearch(blank=tokenizer.blank_id, beam=opts.beam, lm=self.lm_step, eos=tokenizer.eos_id,
+                                       lm_weight=opts.lm_weight, length_bonus=opts.length_bonus, nbest=nbest)
         from asr.decoding.ctc_beam import CTCBeamSearch
 
-        opts, tokenizer = self.options, self.tokenizer
         if opts.lexicon and not Path(opts.lexicon).is_file():
             raise UserError(f"lexicon not found: {opts.lexicon}")
         try:
             return CTCBeamSearch(tokenizer.symbols, blank=tokenizer.blank_id, eos=tokenizer.eos_id, beam=opts.beam,
                                  lexicon=opts.lexicon, kenlm=kenlm, lm=self.lm_step, lm_weight=opts.lm_weight,
-                                 length_bonus=opts.length_bonus,
-                                 nbest=opts.beam if opts.method == "rescore" else opts.nbest)
+                                 length_bonus=opts.length_bonus, nbest=nbest)
         except ValueError as err:  # a bad lexicon or language-model file
             raise UserError(str(err)) from None
 

@@ -9,6 +9,7 @@ import torch
 
 from asr.decoding.beam_search import beam_search, beam_search_nbest
 from asr.decoding.ctc_beam import CTCBeamSearch
+from asr.decoding.ctc_prefix_beam import CTCPrefixBeamSearch
 
 SYMBOLS = ["<blank>", "a", "b", "c"]
 
@@ -24,12 +25,14 @@ def _labelling_log_probs(log_probs: torch.Tensor) -> dict[tuple[int, ...], float
     return totals
 
 
+@pytest.mark.parametrize("batched", [False, True])
 @pytest.mark.parametrize("seed", range(5))
-def test_ctc_nbest_are_the_most_probable_labellings_with_their_probabilities(seed):
+def test_ctc_nbest_are_the_most_probable_labellings_with_their_probabilities(seed, batched):
     torch.manual_seed(seed)
     log_probs = torch.randn(1, 4, len(SYMBOLS)).mul(2).log_softmax(-1)
     truth = sorted(_labelling_log_probs(log_probs[0]).items(), key=lambda kv: -kv[1])[:5]
-    search = CTCBeamSearch(SYMBOLS, beam=500, nbest=5)  # wider than every prefix: nothing pruned
+    # wider than every prefix: nothing pruned
+    search = CTCPrefixBeamSearch(beam=500, nbest=5) if batched else CTCBeamSearch(SYMBOLS, beam=500, nbest=5)
     (found,) = search.nbest_lists(log_probs, torch.tensor([4]))
     assert [tuple(h.ids) for h in found] == [labels for labels, _ in truth]
     assert [h.score for h in found] == pytest.approx([score for _, score in truth], abs=1e-4)
