@@ -8,10 +8,16 @@ For a matrix of weights (output tokens x encoder frames), take each token's most
 A monotonic alignment that walks the utterance has both near 1; a speller stuck on one frame
 (acting as a language model that ignores the audio) has forward share 1 but span near 0, and one
 that jumps about has a low forward share.
+
+  .venv/bin/python scripts/alignment_quality.py exp/joint/model.pt data/manifests/test.jsonl [--utterances 40]
+
+measures an attention model's alignments while it spells its own greedy hypotheses of a manifest's first
+utterances, and prints the mean of each number.
 """
 
 from __future__ import annotations
 
+import argparse
 from typing import NamedTuple
 
 import torch
@@ -44,3 +50,30 @@ def mean_alignment_quality(matrices: list[torch.Tensor]) -> AlignmentQuality:
     if not scores:
         return AlignmentQuality(float("nan"), float("nan"))
     return AlignmentQuality(sum(s.forward_share for s in scores) / len(scores), sum(s.span for s in scores) / len(scores))
+
+
+def main() -> None:
+    from asr.data.audio import load_audio
+    from asr.data.manifest import read_manifest
+    from asr.model_file import load_model_file
+    from asr.transcription.decoder import TokenDecoder, decode_waves
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("model", help="an las or joint model file")
+    parser.add_argument("manifest")
+    parser.add_argument("--utterances", type=int, default=40)
+    args = parser.parse_args()
+    loaded = load_model_file(args.model)
+    if not loaded.model.has_attention:
+        raise SystemExit(f"alignment_quality.py: {args.model} is a {loaded.kind} model, which has no attention")
+    rate = loaded.features.cfg.sample_rate
+    waves = [load_audio(u.audio, rate) for u in read_manifest(args.manifest)[:args.utterances]]
+    decoder = TokenDecoder.for_model(loaded.model, loaded.tokenizer, decode="greedy")
+    with torch.inference_mode():
+        hypotheses = decode_waves(loaded, waves, decoder, attention=True)
+    quality = mean_alignment_quality([h.attention for h in hypotheses])
+    print(f"{len(waves)} utterances: forward share {quality.forward_share:.2f}, span {quality.span:.2f}")
+
+
+if __name__ == "__main__":
+    main()
