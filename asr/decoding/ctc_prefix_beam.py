@@ -75,7 +75,6 @@ class CTCPrefixBeamSearch:
         if self.lm is not None:
             lm_next, lm_state = self.lm(torch.full((batch * k,), self.eos, dtype=torch.long), None)
             lm_next = lm_next.detach().to("cpu", torch.float64).reshape(batch, k, vocab) * self.lm_weight
-        rows = torch.arange(batch)[:, None] * k  # + j: a row's index in the LM's (B * k) rows
         for t in range(int(lengths.max()) if batch else 0):
             active = (t < lengths)[:, None]  # (B, 1): utterances whose audio has ended keep their rows
             chosen, picked = self._frame(emissions[:, t], score, ends_blank, last, identity, parent, lm_next)
@@ -99,22 +98,31 @@ class CTCPrefixBeamSearch:
             tokens[b, j, size[b, j]] = token[b, j]
             size = size + grown
             if self.lm is not None:
-                # a labelling that grew here may be in the beam already (its other ending): its LM state is
-                # taken from there; one LM call serves every other hypothesis that grew, in every utterance
-                held = (identity[:, :, None] == old_identity[:, None, :]) & old_valid[:, None, :] & grown[..., None]
-                has_copy, copy = held.any(2), held.long().argmax(2)
-                flat = (rows + torch.where(has_copy, copy, src)).reshape(-1)
-                lm_state, lm_next = select_state(lm_state, flat), lm_next.reshape(batch * k, vocab)[flat]
-                b, j = (grown & ~has_copy).nonzero(as_tuple=True)
-                if len(b):
-                    grown_rows = rows[:, 0][b] + j
-                    step, state = self.lm(token[b, j], select_state(lm_state, grown_rows))
-                    lm_state = put_state(lm_state, grown_rows, state)
-                    lm_next[grown_rows] = step.detach().to("cpu", torch.float64) * self.lm_weight
-                lm_next = lm_next.reshape(batch, k, vocab)
+                lm_state, lm_next = self._follow_lm(lm_state, lm_next, src, grown, token, identity, old_identity,
+                                                    old_valid)
         if self.lm is not None:
             score = score + lm_next[..., self.eos]
         return self._results(score, tokens, size)
+
+    def _follow_lm(self, lm_state, lm_next: torch.Tensor, src: torch.Tensor, grown: torch.Tensor,
+                   token: torch.Tensor, identity: torch.Tensor, old_identity: torch.Tensor,
+                   old_valid: torch.Tensor):
+        """The LM state and next-token scores (B, k, V) of the rows after a frame. A row that kept its
+        labelling takes its source's; a labelling that grew but was in the beam already (its other ending)
+        takes that row's; one LM call serves every other row that grew, in every utterance."""
+        batch, k, vocab = lm_next.shape
+        rows = torch.arange(batch)[:, None] * k  # + j: a row's index in the LM's (B * k) rows
+        held = (identity[:, :, None] == old_identity[:, None, :]) & old_valid[:, None, :] & grown[..., None]
+        has_copy, copy = held.any(2), held.long().argmax(2)
+        flat = (rows + torch.where(has_copy, copy, src)).reshape(-1)
+        lm_state, lm_next = select_state(lm_state, flat), lm_next.reshape(batch * k, vocab)[flat]
+        b, j = (grown & ~has_copy).nonzero(as_tuple=True)
+        if len(b):
+            grown_rows = rows[:, 0][b] + j
+            step, state = self.lm(token[b, j], select_state(lm_state, grown_rows))
+            lm_state = put_state(lm_state, grown_rows, state)
+            lm_next[grown_rows] = step.detach().to("cpu", torch.float64) * self.lm_weight
+        return lm_state, lm_next.reshape(batch, k, vocab)
 
     def _frame(self, frame: torch.Tensor, score: torch.Tensor, ends_blank: torch.Tensor, last: torch.Tensor,
                identity: torch.Tensor, parent: torch.Tensor, lm_next: torch.Tensor | None
