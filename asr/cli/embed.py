@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from asr.cli.common import readable_chunks
 from asr.data.manifest import Utterance, read_manifest, write_manifest
@@ -27,6 +28,7 @@ from asr.errors import UserError
 from asr.model_file import load_model_file
 from asr.models.kinds import EMBEDDING_KINDS
 from asr.utils.atomic_file import replaced_whole
+from asr.utils.cpu_threads import inference_threads
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--manifest", help="JSON-lines manifest of files or segments (asr prepare, asr align)")
     parser.add_argument("--out", required=True, help="output prefix: writes OUT.npy and OUT.jsonl")
     parser.add_argument("--device", default="cpu", help="torch device, e.g. cuda (default: cpu)")
+    parser.add_argument("--threads", type=int,
+                        help="CPU threads (default: the cores idle at the start; OMP_NUM_THREADS is obeyed)")
 
 
 def _inputs(args: argparse.Namespace) -> list[Utterance]:
@@ -57,6 +61,9 @@ def _indexed(item: Utterance, wave_seconds: float) -> Utterance:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.threads is not None and args.threads < 1:
+        raise UserError(f"--threads must be at least 1, got {args.threads}")
+    threads = inference_threads(args.threads)
     loaded = load_model_file(args.model, args.device).require(EMBEDDING_KINDS, args.model, "embed segments")
     items = _inputs(args)
     prefix = Path(args.out)
@@ -76,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
                    [_indexed(item, len(wave) / sample_rate) for item, wave in zip(readable, waves)])
     audio = sum(len(w) for w in waves) / sample_rate
     print(f"{len(readable)} vectors of {vectors.shape[1]} in {prefix}.npy, index in {prefix}.jsonl "
-          f"({audio:.1f} s of audio embedded in {seconds:.2f} s)"
+          f"({audio:.1f} s of audio embedded in {seconds:.2f} s"
+          + (f" on {threads} CPU thread{'s' if threads > 1 else ''})" if torch.device(args.device).type == "cpu"
+             else ")")
           + (f"; {failed} unreadable, left out" if failed else ""))
     return 1 if failed else 0
