@@ -11,7 +11,8 @@ the number of queries, and the search time: the query x all similarity (vectors:
 excluded) or distance (DTW) matrix and the ranking of each row. DTW compares the frames of the
 model's own feature pipeline (read from MODEL.pt, any acoustic model) with cosine frame distances;
 its feature time is printed on its own. Queries whose word has no other segment are skipped and
-counted. --map draws the vectors in 2-D (PCA, or t-SNE with scikit-learn installed), coloured by word.
+counted. --map draws the vectors in 2-D (PCA, or t-SNE with scikit-learn installed), coloured by word,
+with a marker per speaker when the segments have six speakers or fewer.
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--queries-speaker", metavar="SPK", nargs="+",
                         help="queries are these speakers' segments (default: every segment)")
     parser.add_argument("--dtw", metavar="MODEL.pt", help="also run the DTW baseline on this model's features")
-    parser.add_argument("--threads", type=int, help="CPU threads for DTW (default: one per core)")
-    parser.add_argument("--map", metavar="MAP.png", help="draw the vectors in 2-D, coloured by word")
+    parser.add_argument("--threads", type=int, help="CPU threads for DTW (default: the cores idle at the start)")
+    parser.add_argument("--map", metavar="MAP.png", help="draw the vectors in 2-D, coloured by word (a marker per speaker)")
     parser.add_argument("--map-method", choices=METHODS, default="pca", help="projection for --map (default pca)")
     parser.add_argument("--json", metavar="RESULTS.json", help="write the figures (and each query's AP) here")
 
@@ -59,7 +60,9 @@ def run(args: argparse.Namespace) -> int:
         results.append(evaluate_vectors(vectors, words, queries))
     if args.dtw:
         features, feature_seconds = _dtw_features(args.dtw, segments)
-        results.append(evaluate_dtw(features, words, queries, threads=args.threads))
+        from asr.utils.cpu_threads import idle_cores
+
+        results.append(evaluate_dtw(features, words, queries, threads=args.threads or idle_cores()))
 
     speakers = f" (speaker {', '.join(args.queries_speaker)})" if args.queries_speaker else ""
     print(f"{len(segments)} segments, {len(set(words))} words; {len(queries)} queries{speakers}")
@@ -67,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
     if args.map:
         from asr.embedding.maps import plot_embedding_map
 
-        print(f"map: {plot_embedding_map(vectors, words, args.map, method=args.map_method)}")
+        speakers = [s.speaker for s in segments] if all(s.speaker for s in segments) else None
+        print(f"map: {plot_embedding_map(vectors, words, args.map, method=args.map_method, speakers=speakers)}")
     if args.json:
         _write_json(Path(args.json), args, segments, queries, results, feature_seconds)
     return 0

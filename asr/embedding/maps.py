@@ -23,6 +23,9 @@ MAX_COLOURED_WORDS = 20  # tab20 has 20 colours that people can still tell apart
 METHODS = ("pca", "tsne")
 
 
+SPEAKER_MARKERS = ("o", "^", "s", "D", "v", "P")  # one per speaker, when a map has this few
+
+
 def pca_2d(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Project vectors (N, D) on their first two principal axes.
 
@@ -62,8 +65,11 @@ def coloured_words(words: Sequence[str], limit: int = MAX_COLOURED_WORDS) -> lis
 
 
 def plot_embedding_map(vectors: np.ndarray, words: Sequence[str], out_png: str | Path, method: str = "pca",
-                       title: str | None = None) -> Path:
-    """Scatter vectors (N, D) in 2-D, one colour per frequent word, and save the PNG. Returns its path."""
+                       title: str | None = None, speakers: Sequence[str] | None = None) -> Path:
+    """Scatter vectors (N, D) in 2-D, one colour per frequent word, and save the PNG. Returns its path.
+
+    With `speakers` (N,) of at most len(SPEAKER_MARKERS) names, each speaker gets a marker of its own,
+    so a word's cluster shows whether its speakers mix or sit apart as islands."""
     if method not in METHODS:
         raise UserError(f"unknown map method {method!r}; expected one of {', '.join(METHODS)}")
     vectors = np.asarray(vectors)
@@ -83,9 +89,19 @@ def plot_embedding_map(vectors: np.ndarray, words: Sequence[str], out_png: str |
     if rest.any():
         ax.scatter(*points[rest].T, s=8, c="0.75", label=f"other ({len(counts) - len(coloured)} words)")
     palette = plt.get_cmap("tab20").colors
+    names = sorted(set(speakers)) if speakers is not None else []
+    marked = 2 <= len(names) <= len(SPEAKER_MARKERS)
     for k, word in enumerate(coloured):
         mine = words == word
-        ax.scatter(*points[mine].T, s=12, color=palette[k % len(palette)], label=f"{word} ({mine.sum()})")
+        if not marked:
+            ax.scatter(*points[mine].T, s=12, color=palette[k % len(palette)], label=f"{word} ({mine.sum()})")
+            continue
+        for name, marker in zip(names, SPEAKER_MARKERS):
+            theirs = mine & (np.asarray(speakers) == name)
+            ax.scatter(*points[theirs].T, s=14, color=palette[k % len(palette)], marker=marker, alpha=0.8,
+                       label=f"{word} ({mine.sum()})" if name == names[0] else None)
+    for name, marker in zip(names if marked else [], SPEAKER_MARKERS):
+        ax.scatter([], [], color="k", marker=marker, label=f"speaker {name}")
     ax.set_xlabel(labels[0])
     ax.set_ylabel(labels[1])
     ax.set_title(title or f"{len(words)} segments, {len(counts)} words ({method.upper()})")

@@ -45,3 +45,15 @@ def test_map_png_is_written_with_grey_words_beyond_twenty(tmp_path):
 def test_an_unknown_method_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match="umap"):
         plot_embedding_map(np.zeros((2, 2)), ["a", "b"], tmp_path / "m.png", method="umap")
+
+
+def test_a_few_speakers_get_a_marker_each(tmp_path):
+    rng = np.random.default_rng(2)
+    vectors, words = rng.standard_normal((40, 8)), [f"w{k % 4}" for k in range(40)]
+    plain = plot_embedding_map(vectors, words, tmp_path / "plain.png")
+    marked = plot_embedding_map(vectors, words, tmp_path / "marked.png", speakers=["a", "b"] * 20)
+    many = plot_embedding_map(vectors, words, tmp_path / "many.png", speakers=[f"s{k}" for k in range(40)])
+    with Image.open(plain) as p, Image.open(marked) as m, Image.open(many) as n:
+        assert np.asarray(p).shape == np.asarray(m).shape
+        assert not np.array_equal(np.asarray(p), np.asarray(m))  # markers and speaker legend entries
+        assert np.array_equal(np.asarray(p), np.asarray(n))  # forty speakers: no markers, the plain map
