@@ -36,6 +36,9 @@ class AutoencoderSettings:
     vector_dim: int = 100  # the size of a segment's vector (Chung et al. 2016 used 100)
     decoder_hidden: int = 320
     decoder_layers: int = 1
+    # training only: weight of a speaker classifier that reads the vector through a reversed gradient
+    # (Ganin & Lempitsky 2015), so that the encoder unlearns who spoke; 0: none
+    speaker_adversary: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,10 @@ class SeqAutoencoder(nn.Module):
     def loss(self, feats: torch.Tensor, lengths: torch.Tensor, target: torch.Tensor,
              target_lens: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """Reconstruction error of `target` (B, T2, F) from the vectors of `feats` (B, T, F)."""
-        output = self.reconstruct(self.embed(feats, lengths), target.size(1))
-        mse = masked_mse(output, target, target_lens)
+        return self.vectors_loss(self.embed(feats, lengths), target, target_lens)
+
+    def vectors_loss(self, vectors: torch.Tensor, target: torch.Tensor,
+                     target_lens: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """Reconstruction error of `target` (B, T2, F) from vectors (B, vector_dim) already made."""
+        mse = masked_mse(self.reconstruct(vectors, target.size(1)), target, target_lens)
         return mse, {"mse": mse}

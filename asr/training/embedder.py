@@ -9,6 +9,12 @@ and to measure, on dev, how well the vectors find the same word (same-different 
     dsa  reconstruct them from a masked copy (the specaugment section's masks, input only)
     cae  reconstruct another instance of the same word, from another speaker when the word has one
          (Kamper 2019); start it from a trained sa with model.init_from
+
+Every kind can also train on changed voices, input only (the target stays as recorded): a speed
+per read (data.speed_perturb), noise (data.noise_snr), and a random warp of the formant
+frequencies (specaugment.freq_warp), as a new speaker's vocal tract would change them; and with
+model.speaker_adversary, against a speaker classifier that reads the vector through a reversed
+gradient (training only: the model file holds the autoencoder alone).
 """
 
 from __future__ import annotations
@@ -23,10 +29,12 @@ import torch
 from asr.data.manifest import Utterance, describe_lost, split_lost
 from asr.errors import UserError
 from asr.features.pipeline import FeaturePipeline
+from asr.features.freq_warp import random_warps
 from asr.features.specaugment import SpecAugmentConfig, spec_augment
 from asr.model_file import LoadedModel
 from asr.models.kinds import EMBEDDING_KINDS
 from asr.text.normalize import normalize_text
+from asr.training.augmentation import WaveAugmentation
 from asr.training.config import Config, TrainConfig
 from asr.training.data import (
     Example,
@@ -51,6 +59,7 @@ class PairBatch(NamedTuple):
     target_lens: torch.Tensor  # (B,)
     ids: list[str]
     texts: list[str]  # the words
+    speakers: list[str]  # who spoke each input segment
     unreadable: tuple[str, ...] = ()  # why each item left out of the batch could not be read
 
 
@@ -75,46 +84,102 @@ def partner_table(words: Sequence[str], speakers: Sequence[str], across_speakers
 
 class SegmentPairDataset(SpeechDataset):
     """(segment, target, id, word): the target is the segment itself, or with `partners` a random one
-    of its partners, drawn anew on every read (cached audio as the speech dataset keeps it)."""
+    of its partners, drawn anew on every read (cached audio as the speech dataset keeps it). With
+    `augment`, the segment (not its target) is changed on every read."""
 
     def __init__(self, examples: Sequence[Example], sample_rate: int, partners: list[list[int]] | None = None,
-                 cache_audio: bool = True, seed: int = 0):
-        super().__init__(examples, sample_rate, cache_audio=cache_audio, seed=seed)
+                 cache_audio: bool = True, seed: int = 0, augment: WaveAugmentation | None = None):
+        super().__init__(examples, sample_rate, augment=augment, cache_audio=cache_audio, seed=seed)
         self.partners = partners
 
-    def _item(self, key: ItemKey) -> tuple[torch.Tensor, torch.Tensor, str, str]:
+    def _item(self, key: ItemKey) -> tuple[torch.Tensor, torch.Tensor, str, str, str]:
         index, rng = item_random(key, self.seed)
         target = rng.choice(self.partners[index]) if self.partners else index
         utt = self.examples[index].utt
-        return self._wave(index), self._wave(target), utt.id, normalize_text(utt.text)
+        wave = self._wave(index)
+        if self.augment is not None:
+            wave = self.augment(wave, rng)
+        return wave, self._wave(target), utt.id, normalize_text(utt.text), utt.speaker
 
 
-def collate_pairs(items: list[tuple[torch.Tensor, torch.Tensor, str, str] | Unreadable]) -> PairBatch:
+def collate_pairs(items: list[tuple[torch.Tensor, torch.Tensor, str, str, str] | Unreadable]) -> PairBatch:
     items, unreadable = split_unreadable(items)
     if not items:
         none = torch.zeros(0, 0), torch.zeros(0, dtype=torch.long)
-        return PairBatch(*none, *none, [], [], unreadable)
-    waves, targets, ids, words = zip(*items, strict=True)
+        return PairBatch(*none, *none, [], [], [], unreadable)
+    waves, targets, ids, words, speakers = zip(*items, strict=True)
     pad = torch.nn.utils.rnn.pad_sequence
     return PairBatch(pad(list(waves), batch_first=True), torch.tensor([len(w) for w in waves]),
                      pad(list(targets), batch_first=True), torch.tensor([len(w) for w in targets]),
-                     list(ids), list(words), unreadable)
+                     list(ids), list(words), list(speakers), unreadable)
+
+
+class _ReversedGradient(torch.autograd.Function):
+    """Identity forward; the gradient goes back negated and scaled (a gradient reversal layer)."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, scale: float) -> torch.Tensor:
+        ctx.scale = scale
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+        return -ctx.scale * grad, None
+
+
+class SpeakerAdversary(torch.nn.Module):
+    """A speaker classifier over segment vectors whose gradient reaches the encoder reversed: the
+    classifier learns to tell the training speakers apart, the encoder to make that impossible."""
+
+    def __init__(self, vector_dim: int, speakers: Sequence[str], weight: float, hidden: int = 128):
+        super().__init__()
+        self.index = {speaker: i for i, speaker in enumerate(sorted(set(speakers)))}
+        self.weight = weight
+        self.classify = torch.nn.Sequential(torch.nn.Linear(vector_dim, hidden), torch.nn.ReLU(),
+                                            torch.nn.Linear(hidden, len(self.index)))
+
+    def forward(self, vectors: torch.Tensor, speakers: Sequence[str]) -> torch.Tensor:
+        """Cross-entropy of the vectors' speakers (B,) names; its gradient into the vectors is reversed
+        and scaled by the weight."""
+        labels = torch.tensor([self.index[s] for s in speakers], device=vectors.device)
+        return torch.nn.functional.cross_entropy(self.classify(_ReversedGradient.apply(vectors, self.weight)), labels)
 
 
 class EmbedderTask(ModelTask):
     """An autoencoder over feature frames; validation adds the same-different AP of the dev vectors."""
 
     def __init__(self, model: torch.nn.Module, features: FeaturePipeline, masks: SpecAugmentConfig | None,
-                 train_cfg: TrainConfig):
+                 train_cfg: TrainConfig, freq_warp: float = 0.0, adversary: SpeakerAdversary | None = None):
         super().__init__(model, train_cfg)
         self.features = features
         self.masks = masks
+        self.freq_warp = freq_warp  # the largest formant shift of a training input (0: none)
+        self.adversary = adversary
         self._dev_vectors: list[torch.Tensor] = []
         self._dev_words: list[str] = []
 
+    def training_loss(self, batch: PairBatch) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """The reconstruction error, plus the speaker classifier's when there is an adversary: one loss
+        trains the classifier and, through the reversed gradient, the encoder against it."""
+        if self.adversary is None:
+            return super().training_loss(batch)
+        feats, feat_lens, target, target_lens = self.loss_inputs(batch, train=True)
+        vectors = self.model.embed(feats, feat_lens)
+        mse, parts = self.model.vectors_loss(vectors, target, target_lens)
+        speaker = self.adversary(vectors, batch.speakers)
+        return mse + speaker, {**parts, "speaker": speaker}
+
+    def trained_parameters(self) -> list[torch.nn.Parameter]:
+        adversary = list(self.adversary.parameters()) if self.adversary is not None else []
+        return super().trained_parameters() + adversary
+
     def loss_inputs(self, batch: PairBatch, train: bool) -> tuple:
         with torch.no_grad():
-            feats, feat_lens = self.features(batch.waves, batch.wave_lens)
+            warp = None
+            if train and self.freq_warp > 0:
+                cfg = self.features.cfg
+                warp = random_warps(len(batch.ids), self.freq_warp, cfg.n_fft // 2 + 1, cfg.sample_rate)
+            feats, feat_lens = self.features(batch.waves, batch.wave_lens, warp)
             target, target_lens = self.features(batch.target_waves, batch.target_lens)
             if train and self.masks is not None:
                 feats = spec_augment(feats, feat_lens, self.masks)
@@ -174,7 +239,11 @@ def _prepare(cfg: Config) -> Prepared:
     train_ex, dev_ex = _examples(train_utts, "train"), _examples(dev_utts, "dev")
     partners = _partners(train_ex, cfg.data.pair_across_speakers) if kind == "cae" else None
     sample_rate = features.cfg.sample_rate
-    data = ResumableDataModule(SegmentPairDataset(train_ex, sample_rate, partners, seed=cfg.train.seed),
+    augment = WaveAugmentation.from_config(cfg.data, sample_rate)
+    if augment is not None:
+        print(augment.describe(), flush=True)
+    data = ResumableDataModule(SegmentPairDataset(train_ex, sample_rate, partners, seed=cfg.train.seed,
+                                                  augment=augment),
                                SegmentPairDataset(dev_ex, sample_rate), collate_pairs,
                                max_batch_seconds=cfg.data.max_batch_seconds, max_batch_size=cfg.data.max_batch_size,
                                seed=cfg.train.seed)
@@ -186,7 +255,16 @@ def _prepare(cfg: Config) -> Prepared:
     enc = model.cfg.encoder
     print(f"model: {kind}, encoder {enc.layers}x{enc.hidden} {enc.cell}, {model.cfg.vector_dim}-dim vectors, "
           f"{params / 1e6:.2f} M parameters; {len(train_ex)} training and {len(dev_ex)} dev segments")
-    task = EmbedderTask(model, features, masks, cfg.train)
+    adversary = None
+    weight = cfg.model.autoencoder.speaker_adversary
+    train_speakers = {e.utt.speaker for e in train_ex}
+    if weight > 0:
+        if len(train_speakers) < 2:
+            raise UserError("model.speaker_adversary needs training segments of at least two speakers "
+                            "(the manifests' speaker field)")
+        adversary = SpeakerAdversary(model.cfg.vector_dim, sorted(train_speakers), weight)
+        print(f"speaker adversary: {len(train_speakers)} speakers, reversed gradient x {weight:g}")
+    task = EmbedderTask(model, features, masks, cfg.train, freq_warp=sa.freq_warp, adversary=adversary)
     task.unreadable = unreadable
     return Prepared(task, data, cfg.train, "val_ap_loss", features, None,
                     {"config": cfg.to_dict(), "train_segments": len(train_ex)},

@@ -61,6 +61,14 @@ class ModelTask(L.LightningModule):
         """The arguments of `model.loss` for a batch (augmented when `train`)."""
         raise NotImplementedError
 
+    def training_loss(self, batch: tuple) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """The loss a training step minimises and its parts: the model's own, unless a task adds a term."""
+        return self.model.loss(*self.loss_inputs(batch, train=True))
+
+    def trained_parameters(self) -> list[torch.nn.Parameter]:
+        """What the optimiser updates: the model's weights, and those of any training-only part of a task."""
+        return list(self.model.parameters())
+
     def _log_losses(self, prefix: str, loss: torch.Tensor, parts: dict[str, torch.Tensor],
                     batch_size: int) -> dict[str, float]:
         """Log the loss and its parts; returns what was logged."""
@@ -74,7 +82,7 @@ class ModelTask(L.LightningModule):
     def training_step(self, batch: tuple, batch_idx: int) -> torch.Tensor | None:
         if not self._on_every_rank(self._readable(batch)):  # the ranks skip an empty batch together
             return None
-        loss, parts = self.model.loss(*self.loss_inputs(batch, train=True))
+        loss, parts = self.training_loss(batch)
         # logged either way: a skipped step's row shows its NaN, not the step before's values again
         self._step_row = self._log_losses("train", loss, parts, len(batch.ids))
         # a float32 tensor, as Lightning writes a logged float: the row a checkpoint keeps must match the CSV's
@@ -146,7 +154,7 @@ class ModelTask(L.LightningModule):
         # 6% to 3.6% of a 3x192 training step on 2 cores). Lightning's mixed-precision plugin (16 and
         # bf16) refuses to clip the gradients of a fused optimiser, so mixed precision keeps the plain one.
         fused = "mixed" not in str(cfg.precision) and not str(cfg.precision).startswith("16")
-        optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, fused=fused)
+        optimizer = torch.optim.Adam(self.trained_parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, fused=fused)
         total = int(self.trainer.estimated_stepping_batches)
         schedule = torch.optim.lr_scheduler.LambdaLR(
             optimizer, lambda step: warmup_cosine(step, cfg.warmup_steps, total, cfg.final_lr_ratio,

@@ -6,7 +6,6 @@ import csv
 from pathlib import Path
 
 import numpy as np
-import pytest
 import soundfile as sf
 import soxr
 
@@ -79,3 +78,65 @@ def test_embed_is_the_same_for_another_rate_and_channel_count_and_skips_bad_file
     # a model that makes no vectors is refused in one line
     assert main(["embed", "--model", "tests/assets/v1_model/digits_v1.pt", str(original), "--out", str(out)]) == 2
     assert "cannot embed" in capsys.readouterr().err
+
+
+def test_voice_changes_reach_the_encoders_input_and_leave_the_target_as_recorded(spoken_words: Path) -> None:
+    """Speed (data.speed_perturb) and a formant warp (specaugment.freq_warp) change what the encoder reads
+    in training, never what the decoder must write out, and nothing at all outside training."""
+    import torch
+
+    from asr.features.frontend import FeatureConfig
+    from asr.features.pipeline import FeaturePipeline
+    from asr.models.rnn_encoder import EncoderConfig
+    from asr.models.seq_autoencoder import SeqAutoencoder, SeqAutoencoderConfig
+    from asr.training.augmentation import WaveAugmentation
+    from asr.training.config import TrainConfig
+    from asr.training.data import Example
+    from asr.training.embedder import EmbedderTask, SegmentPairDataset, collate_pairs
+
+    examples = [Example(u, []) for u in read_manifest(spoken_words / "train.jsonl")[:4]]
+    rate = 16000
+    fast = SegmentPairDataset(examples, rate, seed=0, augment=WaveAugmentation(rate, speeds=(1.5,)))
+    plain = SegmentPairDataset(examples, rate, seed=0)
+    for i in range(len(examples)):
+        wave, target, _, _, _ = fast[i]
+        assert abs(len(wave) - len(target) / 1.5) < 0.01 * len(target)
+        assert torch.equal(target, plain[i][1]) and len(plain[i][0]) == len(target)
+
+    features = FeaturePipeline(FeatureConfig(kind="mfcc", n_mfcc=13, normalize="utterance"))
+    model = SeqAutoencoder(SeqAutoencoderConfig(vector_dim=8, decoder_hidden=16,
+                                                encoder=EncoderConfig(input_dim=features.dim, hidden=16, layers=1)))
+    batch = collate_pairs([plain[i] for i in range(len(examples))])
+    warped = EmbedderTask(model, features, None, TrainConfig(), freq_warp=0.2)
+    feats, _, target, _ = warped.loss_inputs(batch, train=True)
+    clean, _, clean_target, _ = warped.loss_inputs(batch, train=False)
+    unwarped = EmbedderTask(model, features, None, TrainConfig()).loss_inputs(batch, train=True)[0]
+    assert torch.equal(target, clean_target) and torch.equal(unwarped, clean)
+    assert (feats - clean).abs().mean() > 0.05 * clean.abs().mean()
+
+
+def test_the_speaker_adversary_reverses_its_gradient_and_stays_out_of_the_model_file(
+        spoken_words: Path, tmp_path: Path) -> None:
+    import torch
+
+    from asr.model_file import load_model_file
+    from asr.training.embedder import SpeakerAdversary
+
+    adversary = SpeakerAdversary(4, ["b", "a", "b"], weight=0.5)
+    vectors = torch.randn(3, 4, requires_grad=True)
+    adversary(vectors, ["a", "b", "b"]).backward()
+    reversed_grad = vectors.grad.clone()
+    vectors.grad = None
+    plain = torch.nn.functional.cross_entropy(adversary.classify(vectors), torch.tensor([0, 1, 1]))
+    plain.backward()
+    assert torch.allclose(reversed_grad, -0.5 * vectors.grad)
+
+    out = tmp_path / "sa"
+    assert main(["train", "--out", str(out), "--model.kind", "sa", "--data.train", str(spoken_words / "train.jsonl"),
+                 "--data.dev", str(spoken_words / "dev.jsonl"), *SMALL, "--train.max_epochs", "3",
+                 "--model.speaker_adversary", "1.0"]) == 0
+    speaker_loss = _dev(out, "train_speaker")
+    assert speaker_loss and all(np.isfinite(speaker_loss))
+    loaded = load_model_file(out / "model.pt")
+    assert not any("adversary" in name for name in loaded.model.state_dict())
+    assert loaded.model.cfg.speaker_adversary == 1.0
