@@ -2,25 +2,30 @@
 # Audio Word2Vec: spoken words -> 100-dim vectors, scored by query-by-example against frame-level DTW.
 #
 #   bash recipes/audio_word2vec/run.sh DATA_DIR [--test-speaker SPK] [--minutes M] [--align-model CTC.pt]
-#                                      [--seed N] [--exp DIR] [--stage N] [--stop-stage N]
+#                                      [--seed N] [--exp DIR] [--data DIR] [--search all|held-out]
+#                                      [--with CONF.yaml] [--stage N] [--stop-stage N]
 #
 # DATA_DIR is an FSDD recordings folder ({digit}_{speaker}_{take}.wav; each file is one word) or a
 # LibriSpeech-layout tree (SPEAKER/CHAPTER/*.flac + *.trans.txt), whose utterances are cut into word
 # segments by CTC forced alignment (asr align) with --align-model, or, without one, with a character
 # CTC model the recipe first fits to the same utterances (conf_align.yaml).
-# One speaker is held out of training (--test-speaker; FSDD: theo; LibriSpeech: the speaker with the
-# most segments): its segments query all segments, and a retrieved segment is relevant when it is
-# the same word. Takes 0-4 of the other FSDD speakers (one segment in ten for LibriSpeech) pick the
+# One speaker is held out of training (--test-speaker; FSDD: theo, or several: A,B; LibriSpeech: the
+# speaker with the most segments): its segments query all segments (--search all), or with
+# --search held-out only the held-out speakers' segments are embedded, and each queries the others
+# (no voice heard in training anywhere in the collection; held_out.sh runs this over every pair of
+# FSDD speakers). A retrieved segment is relevant when it is the same word. Takes 0-4 of the other FSDD speakers (one segment in ten for LibriSpeech) pick the
 # best checkpoint by dev same-different AP.
 # Stages: 0 set-up; 1 prepare (and align) -> data/CORPUS/; 2 train sa and dsa side by side (one thread
 # each, --minutes each, default 4), then cae from the sa (--minutes, two threads) -> EXP/{sa,dsa,cae}/
 # model.pt; 3 embed every segment with each model, score it and the DTW baseline (asr qbe) ->
 # EXP/RESULTS.md, and a map of the cae's vectors coloured by word -> EXP/map.png. EXP is --exp,
-# by default exp/CORPUS (fsdd or librispeech).
+# by default exp/CORPUS (fsdd or librispeech); the manifests go to --data, by default data/CORPUS.
+# --with CONF.yaml (repeatable) adds a config to all three models' training (an experiment).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
-stage=0 stop_stage=3 minutes=4 test_speaker="" align_model="" data_dir="" seed=0 exp=""
+stage=0 stop_stage=3 minutes=4 test_speaker="" align_model="" data_dir="" seed=0 exp="" data="" search=all
+with=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --stage) stage=$2; shift 2 ;;
@@ -28,6 +33,9 @@ while [ $# -gt 0 ]; do
     --minutes) minutes=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
     --exp) exp=$2; shift 2 ;;
+    --data) data=$2; shift 2 ;;
+    --search) search=$2; shift 2 ;;
+    --with) with+=(--config "$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"); shift 2 ;;
     --test-speaker) test_speaker=$2; shift 2 ;;
     --align-model) align_model=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
     -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
@@ -35,6 +43,7 @@ while [ $# -gt 0 ]; do
     *) [ -d "$1" ] || { echo "run.sh: no such folder: $1" >&2; exit 2; }; data_dir=$(cd "$1" && pwd); shift ;;
   esac
 done
+case "$search" in all|held-out) ;; *) echo "run.sh: --search is all or held-out, not $search" >&2; exit 2 ;; esac
 [ -n "$data_dir" ] || { echo "usage: bash recipes/audio_word2vec/run.sh DATA_DIR (FSDD recordings or LibriSpeech layout)" >&2; exit 2; }
 cd "$here"
 log() { echo "[$(date +%T)] audio_word2vec stage $*"; }
@@ -50,7 +59,7 @@ else
   echo "run.sh: $data_dir is neither FSDD recordings nor a LibriSpeech-layout tree" >&2; exit 2
 fi
 
-data=data/$corpus  # manifests and segments of this corpus
+data=${data:-data/$corpus}  # manifests and segments of this corpus
 exp=${exp:-exp/$corpus}
 
 if [ $stage -le 0 ] && [ $stop_stage -ge 0 ]; then
@@ -100,7 +109,7 @@ fi
 train() {  # name, extra args...: trains $exp/NAME unless it is done
   local name=$1; shift
   [ -f "$exp/$name/.done" ] && return 0
-  asr train --config conf.yaml "$@" "${features[@]}" --data.train "$data/train.jsonl" --data.dev "$data/dev.jsonl" \
+  asr train --config conf.yaml "$@" "${with[@]}" "${features[@]}" --data.train "$data/train.jsonl" --data.dev "$data/dev.jsonl" \
     --out "$exp/$name" --train.max_minutes "$minutes" --train.seed "$seed" > "$exp/$name.log" 2>&1
   touch "$exp/$name/.done"
 }
@@ -116,18 +125,25 @@ if [ $stage -le 2 ] && [ $stop_stage -ge 2 ]; then
 fi
 
 if [ $stage -le 3 ] && [ $stop_stage -ge 3 ]; then
-  log "3: embedding every segment and scoring query-by-example (queries: speaker $test_speaker)"
+  if [ $search = held-out ]; then  # only the held-out voices, each segment querying all the others
+    collection=$data/test_speaker.jsonl queries=()
+    log "3: embedding speaker $test_speaker's segments and scoring query-by-example among them"
+  else
+    collection=$data/all.jsonl queries=(--queries-speaker ${test_speaker//,/ })
+    log "3: embedding every segment and scoring query-by-example (queries: speaker $test_speaker)"
+  fi
   for name in sa dsa cae; do
-    asr embed --model "$exp/$name/model.pt" --manifest "$data/all.jsonl" --out "$exp/vectors/$name" | tee "$exp/$name.embed.txt"
+    asr embed --model "$exp/$name/model.pt" --manifest "$collection" --out "$exp/vectors/$name" | tee "$exp/$name.embed.txt"
     map=(); [ $name = cae ] && map=(--map "$exp/map.png")
     dtw=(); [ $name = sa ] && dtw=(--dtw "$exp/sa/model.pt")  # DTW on the same frames the models read
-    asr qbe --vectors "$exp/vectors/$name.npy" --index "$exp/vectors/$name.jsonl" --queries-speaker "$test_speaker" \
+    asr qbe --vectors "$exp/vectors/$name.npy" --index "$exp/vectors/$name.jsonl" "${queries[@]}" \
       "${dtw[@]}" "${map[@]}" --json "$exp/$name.qbe.json" | tee "$exp/$name.qbe.txt"
   done
-  python - "$corpus" "$test_speaker" "$exp" <<'EOF' > "$exp/RESULTS.md"
+  python - "$corpus" "$test_speaker" "$exp" "$search" <<'EOF' > "$exp/RESULTS.md"
 import json, re, sys
-corpus, speaker, exp = sys.argv[1:]
-print(f"# Audio Word2Vec on {corpus}: queries are speaker {speaker}'s segments, searched over all\n")
+corpus, speaker, exp, search = sys.argv[1:]
+where = "among themselves" if search == "held-out" else "over all segments"
+print(f"# Audio Word2Vec on {corpus}: queries are speaker {speaker}'s segments, searched {where}\n")
 print("| method | MAP | same-different AP | search s | embedding s |")
 print("|---|---|---|---|---|")
 rows = {}
