@@ -96,11 +96,11 @@ def plot_embedding_map(vectors: np.ndarray, words: Sequence[str], out_png: str |
         if not marked:
             ax.scatter(*points[mine].T, s=12, color=palette[k % len(palette)], label=f"{word} ({mine.sum()})")
             continue
-        for name, marker in zip(names, SPEAKER_MARKERS):
+        for name, marker in zip(names, SPEAKER_MARKERS, strict=False):
             theirs = mine & (np.asarray(speakers) == name)
             ax.scatter(*points[theirs].T, s=14, color=palette[k % len(palette)], marker=marker, alpha=0.8,
                        label=f"{word} ({mine.sum()})" if name == names[0] else None)
-    for name, marker in zip(names if marked else [], SPEAKER_MARKERS):
+    for name, marker in zip(names if marked else [], SPEAKER_MARKERS, strict=False):
         ax.scatter([], [], color="k", marker=marker, label=f"speaker {name}")
     ax.set_xlabel(labels[0])
     ax.set_ylabel(labels[1])

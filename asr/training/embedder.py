@@ -242,6 +242,8 @@ def _prepare(cfg: Config) -> Prepared:
     augment = WaveAugmentation.from_config(cfg.data, sample_rate)
     if augment is not None:
         print(augment.describe(), flush=True)
+    if cfg.specaugment.freq_warp > 0:
+        print(f"encoder input: formants warped by up to {cfg.specaugment.freq_warp:.0%}", flush=True)
     data = ResumableDataModule(SegmentPairDataset(train_ex, sample_rate, partners, seed=cfg.train.seed,
                                                   augment=augment),
                                SegmentPairDataset(dev_ex, sample_rate), collate_pairs,
