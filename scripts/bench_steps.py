@@ -1,7 +1,7 @@
 """Training-step cost of each model kind against CTC: the same encoder, the same batches, the same step.
 
   .venv/bin/python scripts/bench_steps.py                       # the mini recipe's models, on its corpus
-  .venv/bin/python scripts/bench_steps.py --batches 40 --threads 2 --variants ctc,joint,joint-parallel
+  .venv/bin/python scripts/bench_steps.py --batches 40 --threads 2 --variants ctc,joint-feeding,joint
 
 Each variant is the mini recipe's config with its model config over it (conf_las.yaml, conf_joint.yaml)
 and the overrides named below. Every variant trains on the same utterances in the same batches (the
@@ -27,14 +27,14 @@ from asr.training.config import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 MINI = ROOT / "recipes" / "mini"
-PARALLEL = ["--model.input_feeding", "false", "--model.attention", "dot"]
+FEEDING = ["--model.input_feeding", "true", "--model.attention", "location"]  # the speller one step at a time
 VARIANTS = {  # name -> (model config over conf.yaml, overrides)
     "ctc": (None, []),
-    "las": ("conf_las.yaml", []),
+    "las-feeding": ("conf_las.yaml", FEEDING),
+    "joint-feeding": ("conf_joint.yaml", FEEDING),
+    "las": ("conf_las.yaml", []),  # the recipe's: no input feeding, dot attention
     "joint": ("conf_joint.yaml", []),
-    "las-parallel": ("conf_las.yaml", PARALLEL),
-    "joint-parallel": ("conf_joint.yaml", PARALLEL),
-    "joint-parallel-additive": ("conf_joint.yaml", ["--model.input_feeding", "false", "--model.attention", "additive"]),
+    "joint-additive": ("conf_joint.yaml", ["--model.attention", "additive"]),
 }
 
 
