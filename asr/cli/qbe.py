@@ -38,7 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="queries are these speakers' segments (default: every segment)")
     parser.add_argument("--dtw", metavar="MODEL.pt", help="also run the DTW baseline on this model's features")
     parser.add_argument("--threads", type=int, help="CPU threads for DTW (default: the cores idle at the start)")
-    parser.add_argument("--map", metavar="MAP.png", help="draw the vectors in 2-D, coloured by word (a marker per speaker)")
+    parser.add_argument("--map", metavar="MAP.png",
+                        help="draw the vectors in 2-D, coloured by word (a marker per speaker)")
     parser.add_argument("--map-method", choices=METHODS, default="pca", help="projection for --map (default pca)")
     parser.add_argument("--json", metavar="RESULTS.json", help="write the figures (and each query's AP) here")
 

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from asr.features.cmvn import CMVNStats, apply_cmvn
+from asr.features.freq_warp import random_warps
 from asr.features.frontend import FeatureConfig, Frontend
 
 
@@ -42,3 +43,12 @@ class FeaturePipeline(nn.Module):
             frames = feat_lens.clamp_min(1).to(feats.dtype).view(-1, 1, 1)
             feats = feats - feats.sum(dim=1, keepdim=True) / frames
         return apply_cmvn(feats, CMVNStats(self.mean, self.std), feat_lens), feat_lens
+
+    def warped(self, waves: torch.Tensor, wave_lens: torch.Tensor,
+               max_warp: float) -> tuple[torch.Tensor, torch.Tensor]:
+        """Features of a training batch whose every utterance has its formants moved by a random warp of
+        up to `max_warp` (`freq_warp.random_warps`; 0: the plain features)."""
+        warp = None
+        if max_warp > 0:
+            warp = random_warps(len(waves), max_warp, self.cfg.n_fft // 2 + 1, self.cfg.sample_rate)
+        return self(waves, wave_lens, warp)

@@ -29,7 +29,6 @@ import torch
 from asr.data.manifest import Utterance, describe_lost, split_lost
 from asr.errors import UserError
 from asr.features.pipeline import FeaturePipeline
-from asr.features.freq_warp import random_warps
 from asr.features.specaugment import SpecAugmentConfig, spec_augment
 from asr.model_file import LoadedModel
 from asr.models.kinds import EMBEDDING_KINDS
@@ -175,11 +174,7 @@ class EmbedderTask(ModelTask):
 
     def loss_inputs(self, batch: PairBatch, train: bool) -> tuple:
         with torch.no_grad():
-            warp = None
-            if train and self.freq_warp > 0:
-                cfg = self.features.cfg
-                warp = random_warps(len(batch.ids), self.freq_warp, cfg.n_fft // 2 + 1, cfg.sample_rate)
-            feats, feat_lens = self.features(batch.waves, batch.wave_lens, warp)
+            feats, feat_lens = self.features.warped(batch.waves, batch.wave_lens, self.freq_warp if train else 0.0)
             target, target_lens = self.features(batch.target_waves, batch.target_lens)
             if train and self.masks is not None:
                 feats = spec_augment(feats, feat_lens, self.masks)

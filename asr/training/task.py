@@ -16,7 +16,6 @@ import torch
 from lightning.pytorch.callbacks import Timer
 
 from asr.errors import UserError
-from asr.features.freq_warp import random_warps
 from asr.features.pipeline import FeaturePipeline
 from asr.features.specaugment import SpecAugmentConfig, spec_augment
 from asr.text.error_rates import error_rates
@@ -186,11 +185,8 @@ class SpeechTask(ModelTask):
     def loss_inputs(self, batch: Batch, train: bool) -> tuple:
         """Features (augmented when training) and targets: the arguments of every acoustic model's loss."""
         with torch.no_grad():
-            warp = None
-            if train and self.specaugment is not None and self.specaugment.freq_warp > 0:
-                cfg = self.features.cfg
-                warp = random_warps(len(batch.ids), self.specaugment.freq_warp, cfg.n_fft // 2 + 1, cfg.sample_rate)
-            feats, feat_lens = self.features(batch.waves, batch.wave_lens, warp)
+            max_warp = self.specaugment.freq_warp if train and self.specaugment is not None else 0.0
+            feats, feat_lens = self.features.warped(batch.waves, batch.wave_lens, max_warp)
             if train and self.specaugment is not None:
                 feats = spec_augment(feats, feat_lens, self.specaugment)
         return feats, feat_lens, batch.targets, batch.target_lens

@@ -2,7 +2,6 @@
 espeak-ng voices: a held-out voice's recordings are the only collection searched, vectors beside DTW."""
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -38,7 +37,7 @@ def test_held_out_voices_are_searched_among_themselves_with_vectors_beside_dtw(f
     exp = tmp_path / "exp"
     done = subprocess.run(["bash", str(RECIPE / "held_out.sh"), str(fsdd_like), "--minutes", "0.1",
                            "--pairs", "ann", "--exp", str(exp)],
-                          env={**os.environ}, capture_output=True, text=True, timeout=900)
+                          capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-2000:]
     for name in ("sa", "dsa", "cae"):
         result = json.loads((exp / "ann" / f"{name}.qbe.json").read_text())
