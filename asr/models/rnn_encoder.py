@@ -5,6 +5,15 @@ forward direction is unaffected by padding that comes after a sequence; the back
 reverses every sequence within its own length first, so it too starts on real frames. This keeps
 results identical to packed sequences while avoiding packing, which on the CPU (torch 2.11) is
 about ten times slower than padded input.
+
+Latency-controlled bidirectional layers (`chunk_frames` > 0; Zhang et al. 2016, Xue et al. 2017) bound
+how far ahead the encoder looks, so that it can run on a stream. Time is cut into chunks of C frames;
+the forward direction runs on, carrying its state from chunk to chunk, while the backward direction
+starts afresh at the end of each chunk's window: the chunk and the R frames after it (its right
+context). Every layer computes the window's R right-context frames too (forward from the chunk's
+last state, backward within the window) and hands them to the layer above, so the look-ahead stays
+C + R input frames whatever the depth. Training runs the same computation, every window of a batch
+at once, so a model trains with exactly the context it decodes with (`asr.models.streaming`).
 """
 
 from __future__ import annotations
@@ -30,6 +39,11 @@ class EncoderSettings:
     dropout: float = 0.2  # between layers
     stack: int = 3  # frame stacking: concatenate this many input frames, stride the same (1 = off)
     pyramid: int = 0  # the first `pyramid` layers are each followed by a 2x time reduction (LAS pBLSTM)
+    # Latency control of a bidirectional encoder, in input frames (10 ms each with the default
+    # frontend), multiples of `stack`: the backward direction sees each chunk of `chunk_frames` and
+    # `right_context_frames` after it, no more (0: the whole utterance; see the module's docstring)
+    chunk_frames: int = 0
+    right_context_frames: int = 0
 
 
 @dataclass(frozen=True)
@@ -46,6 +60,36 @@ class EncoderConfig(EncoderSettings):
     @property
     def output_dim(self) -> int:
         return self.hidden * (2 if self.bidirectional else 1)
+
+    @property
+    def streaming(self) -> bool:
+        """Whether the encoder's output for a frame depends on a bounded stretch of input after it."""
+        return not self.bidirectional or self.chunk_frames > 0
+
+    @property
+    def lookahead_frames(self) -> int | None:
+        """The most input frames after a frame that its output depends on (None: the whole utterance)."""
+        if not self.bidirectional:
+            return self.stack - 1  # the rest of its stacked group
+        if self.chunk_frames > 0:
+            return self.chunk_frames + self.right_context_frames - 1
+        return None
+
+    def check_chunks(self) -> None:
+        """ValueError for latency control that cannot be built."""
+        if self.chunk_frames == 0 and self.right_context_frames == 0:
+            return
+        if not self.bidirectional:
+            raise ValueError("model.chunk_frames and model.right_context_frames bound a bidirectional encoder's "
+                             "look-ahead; a unidirectional one (bidirectional: false) has none to bound")
+        if self.chunk_frames <= 0 or self.right_context_frames < 0:
+            raise ValueError(f"model.chunk_frames must be above 0 and model.right_context_frames at least 0, not "
+                             f"{self.chunk_frames} and {self.right_context_frames}")
+        if self.chunk_frames % self.stack or self.right_context_frames % self.stack:
+            raise ValueError(f"model.chunk_frames ({self.chunk_frames}) and model.right_context_frames "
+                             f"({self.right_context_frames}) must be multiples of model.stack ({self.stack})")
+        if self.pyramid:
+            raise ValueError("latency control (model.chunk_frames) works on stacked frames only: set model.pyramid: 0")
 
 
 def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -85,6 +129,7 @@ class RNNEncoder(nn.Module):
         super().__init__()
         if cfg.cell not in CELLS:
             raise ValueError(f"cell must be one of {sorted(CELLS)}, not {cfg.cell!r}")
+        cfg.check_chunks()
         if not 0 <= cfg.pyramid < cfg.layers:  # a reduction after the last layer would double its output size
             raise ValueError(f"model.pyramid must be at least 0 and below model.layers ({cfg.layers}): the pyramid's "
                              f"2x reductions come between layers, not {cfg.pyramid}")
@@ -102,6 +147,8 @@ class RNNEncoder(nn.Module):
 
     def forward(self, feats: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         x, lengths = stack_frames(feats, lengths, self.cfg.stack)
+        if self.cfg.chunk_frames:
+            return self.chunked(x, lengths), lengths
         for layer, forward_rnn in enumerate(self.forward_rnns):
             if layer > 0:
                 x = self.dropout(x)
@@ -114,3 +161,66 @@ class RNNEncoder(nn.Module):
             if layer < self.cfg.pyramid:
                 x, lengths = stack_frames(x, lengths, 2)
         return x, lengths
+
+    def chunked(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """The latency-controlled layers over stacked frames x (B, T, D) -> (B, T, output_dim).
+
+        Every window of the batch at once: the backward direction runs over (B * N) windows of C + R
+        frames; the forward direction over the chunks one after another, carrying its state.
+        """
+        batch, frames, _ = x.shape
+        c, r = self.cfg.chunk_frames // self.cfg.stack, self.cfg.right_context_frames // self.cfg.stack
+        n = -(-frames // c)
+        main = nn.functional.pad(x, (0, 0, 0, n * c - frames))  # (B, N*C, D)
+        # the right context of window k: the R frames after chunk k (zeros past the end)
+        ahead = nn.functional.pad(x, (0, 0, 0, n * c + r - frames))[:, c:]
+        right = ahead.unfold(1, r, c)[:, :n].transpose(2, 3).reshape(batch * n, r, -1) if r else None
+        starts = torch.arange(n, device=x.device) * c
+        window_lens = (lengths.to(x.device).unsqueeze(1) - starts).clamp(0, c + r).reshape(-1)  # (B*N,)
+        for layer, forward_rnn in enumerate(self.forward_rnns):
+            if layer > 0:
+                main, right = self.dropout(main), None if right is None else self.dropout(right)
+            main, right = latency_controlled_layer(forward_rnn, self.backward_rnns[layer], main, right, c,
+                                                   window_lens)
+        return main[:, :frames] * padding_mask(lengths, frames).unsqueeze(-1)
+
+
+def latency_controlled_layer(forward_rnn: nn.Module, backward_rnn: nn.Module, main: torch.Tensor,
+                             right: torch.Tensor | None, chunk: int, window_lens: torch.Tensor
+                             ) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """One latency-controlled bidirectional layer.
+
+    main (B, N*C, D): the layer's input on every chunk; right (B*N, R, D) or None: its input on each
+    window's right context, as the layer below computed it for that window; window_lens (B*N,):
+    real frames in each window. -> the same two for the layer above, with 2 * hidden features.
+    """
+    batch, total, _ = main.shape
+    n = total // chunk
+    outputs, state, ends = [], None, []
+    for k in range(n):  # the forward direction: chunk after chunk, state carried
+        out, state = forward_rnn(main[:, k * chunk:(k + 1) * chunk], state)
+        outputs.append(out)
+        ends.append(state)
+    forward_main = torch.cat(outputs, dim=1)  # (B, N*C, H)
+    windows = main.reshape(batch * n, chunk, -1)
+    forward_right = None
+    if right is not None:
+        # each window's right context continues the forward direction from its chunk's last state
+        forward_right, _ = forward_rnn(right, windows_state(ends))
+        windows = torch.cat([windows, right], dim=1)  # (B*N, C+R, D)
+    backward, _ = backward_rnn(reverse_padded(windows, window_lens))
+    backward = reverse_padded(backward, window_lens) * padding_mask(window_lens, windows.size(1)).unsqueeze(-1)
+    hidden = forward_main.size(-1)
+    backward_main = backward[:, :chunk].reshape(batch, total, hidden)
+    main_out = torch.cat([forward_main, backward_main], dim=-1)
+    right_out = None if right is None else torch.cat([forward_right, backward[:, chunk:]], dim=-1)
+    return main_out, right_out
+
+
+def windows_state(ends: list) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+    """The forward direction's state at the end of each chunk, [(1, B, H) or an LSTM's pair per chunk],
+    as one state for the (B*N) windows, window b*N + k holding utterance b's state after chunk k."""
+    if isinstance(ends[0], tuple):
+        return tuple(windows_state([end[i] for end in ends]) for i in range(len(ends[0])))
+    stacked = torch.stack(ends, dim=2)  # (1, B, N, H)
+    return stacked.reshape(1, -1, stacked.size(-1))

@@ -44,6 +44,20 @@ def test_backward_passes_gradcheck_in_double():
     assert torch.autograd.gradcheck(lambda x, *p: layer(x)[0], (x, *layer.parameters()))
 
 
+def test_carried_context_continues_the_run_with_gradients():
+    """Two halves, the second started from the first's last output, are one run; y_0's gradient is right."""
+    torch.manual_seed(0)
+    layer = JordanRNN(3, 4, batch_first=True).double()
+    x = torch.randn(2, 8, 3, dtype=torch.double)
+    whole, _ = layer(x)
+    first, last = layer(x[:, :5])
+    second, _ = layer(x[:, 5:], last)
+    torch.testing.assert_close(torch.cat([first, second], dim=1), whole)
+    y_0 = torch.randn(1, 2, 4, dtype=torch.double, requires_grad=True)
+    xs = x[:, :4].clone().requires_grad_()
+    assert torch.autograd.gradcheck(lambda x, y_0, *p: layer(x, y_0)[0], (xs, y_0, *layer.parameters()))
+
+
 def test_gradient_reaches_first_step_input():
     """A loss on the last output alone still moves the first frame: the feedback path carries it back."""
     torch.manual_seed(0)
