@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-__all__ = ["CMVNStats", "accumulate_stats", "apply_cmvn"]
+__all__ = ["CMVNStats", "accumulate_stats", "apply_cmvn", "running_mean"]
 
 
 @dataclass
@@ -86,3 +86,18 @@ def apply_cmvn(feats: Tensor, stats: CMVNStats, feat_lens: Tensor | None = None)
         valid = torch.arange(feats.shape[-2], device=feats.device) < feat_lens.to(feats.device).unsqueeze(-1)  # (B, T)
         out = out * valid.unsqueeze(-1)
     return out
+
+
+def running_mean(feats: Tensor, prior: Tensor, prior_frames: int, total: Tensor | None = None,
+                 count: int = 0) -> Tensor:
+    """The mean of every frame up to and including each one, started from `prior` (D,) weighted as
+    `prior_frames` frames: m_t = (prior_frames * prior + sum_{s<=t} x_s) / (prior_frames + t + 1).
+
+    feats (B, T, D) -> (B, T, D). A stream passes the frames before this piece as their sum `total` (D,)
+    and `count`. Padding after an utterance's end only changes the mean of padding frames.
+    """
+    sums = feats.cumsum(dim=-2) + prior_frames * prior.to(feats)
+    if total is not None:
+        sums = sums + total.to(feats)
+    frames = torch.arange(1, feats.shape[-2] + 1, device=feats.device, dtype=feats.dtype) + prior_frames + count
+    return sums / frames.unsqueeze(-1)

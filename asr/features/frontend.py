@@ -86,8 +86,11 @@ class FeatureConfig:
     dither: float = 0.0
     # "global": (x - mean) / std with training-set statistics; "utterance": subtract each
     # utterance's own mean first (removes the microphone and level of a recording, which helps
-    # when training has few speakers or channels), then divide by the global std.
+    # when training has few speakers or channels), then divide by the global std; "running": as
+    # "utterance" with the mean of the frames so far, which a stream can compute (Kaldi's online
+    # CMN), started from the training set's mean as if it had been seen for `running_prior_frames`.
     normalize: str = "global"
+    running_prior_frames: int = 100  # 1 s: the first second leans on the training mean, later the speaker's own
 
     def __post_init__(self) -> None:
         """Settings that cannot make features are refused when the config is read, not after reading the data."""
@@ -171,7 +174,7 @@ class Frontend(torch.nn.Module):
         return 1 + (num_samples - win) // hop if num_samples >= win else 0
 
     def forward(self, wave: Tensor, wave_lens: Tensor | None = None,
-                warp: Tensor | None = None) -> tuple[Tensor, Tensor]:
+                warp: Tensor | None = None, start: int = 0) -> tuple[Tensor, Tensor]:
         """Features of a padded batch.
 
         Args:
@@ -179,6 +182,8 @@ class Frontend(torch.nn.Module):
             wave_lens: (B,) int64 valid samples per utterance; None means all S.
             warp: (B, n_fft // 2 + 1) per-utterance frequency warp (`freq_warp.random_warps`),
                 a training-time augmentation; None uses the plain filterbank.
+            start: the index of the first sample in the whole recording, for a stream's later pieces
+                (it places the dither sequence; a piece starting on a frame boundary gets that frame).
 
         Returns:
             feats: (B, T, D) float32 with T = num_frames(S), zero beyond feat_lens.
@@ -194,8 +199,9 @@ class Frontend(torch.nn.Module):
         with torch.autocast(device_type=wave.device.type, enabled=False):
             wave = wave.float()
             if self.cfg.dither > 0:
-                repeats = -(-samples // self.dither_noise.numel())  # the sequence repeats after its period
-                wave = wave + self.dither_noise.float().repeat(repeats)[:samples]
+                # the sequence repeats after its period
+                where = (torch.arange(samples, device=wave.device) + start) % self.dither_noise.numel()
+                wave = wave + self.dither_noise.float()[where]
             feats = self._compute(wave, warp)
         # Frames past an utterance's end read only padding (or straddle it): zero them.
         valid = torch.arange(feats.shape[1], device=feats.device) < feat_lens.unsqueeze(1)  # (B, T)

@@ -9,9 +9,12 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from asr.features.cmvn import CMVNStats, apply_cmvn
+from asr.features.cmvn import CMVNStats, apply_cmvn, running_mean
 from asr.features.freq_warp import random_warps
 from asr.features.frontend import FeatureConfig, Frontend
+
+
+NORMALIZATIONS = ("global", "utterance", "running")
 
 
 class FeaturePipeline(nn.Module):
@@ -19,8 +22,8 @@ class FeaturePipeline(nn.Module):
 
     def __init__(self, cfg: FeatureConfig, mean: torch.Tensor | None = None, std: torch.Tensor | None = None):
         super().__init__()
-        if cfg.normalize not in ("global", "utterance"):
-            raise ValueError(f"features.normalize must be 'global' or 'utterance', not {cfg.normalize!r}")
+        if cfg.normalize not in NORMALIZATIONS:
+            raise ValueError(f"features.normalize must be one of {', '.join(NORMALIZATIONS)}, not {cfg.normalize!r}")
         self.cfg = cfg
         self.frontend = Frontend(cfg)
         dim = self.frontend.dim
@@ -38,6 +41,9 @@ class FeaturePipeline(nn.Module):
                 warp: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """`warp`: optional per-utterance frequency warp for training (see `Frontend.forward`)."""
         feats, feat_lens = self.frontend(waves, wave_lens, warp)
+        if self.cfg.normalize == "running":  # `mean` holds the training set's mean: the prior
+            feats = feats - running_mean(feats, self.mean, self.cfg.running_prior_frames)
+            return apply_cmvn(feats, CMVNStats(torch.zeros_like(self.mean), self.std), feat_lens), feat_lens
         if self.cfg.normalize == "utterance":
             # padding frames are 0, so a plain sum over time is the sum over real frames
             frames = feat_lens.clamp_min(1).to(feats.dtype).view(-1, 1, 1)

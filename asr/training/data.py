@@ -3,6 +3,8 @@ normalisation statistics measured on them."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 import random
 import signal
@@ -20,7 +22,7 @@ from asr.data.audio import load_audio
 from asr.data.manifest import Utterance, describe_lost, read_manifest, split_lost
 from asr.errors import UserError
 from asr.features.batching import length_batches
-from asr.features.cmvn import accumulate_stats
+from asr.features.cmvn import CMVNStats, accumulate_stats
 from asr.features.pipeline import FeaturePipeline
 from asr.text.normalize import NORMALISER_KEEPS, dropped_letters, normalize_text
 from asr.text.tokenizer import PAD_ID, AnyTokenizer
@@ -368,21 +370,35 @@ def read_transcribed(path: str, what: str) -> list[Utterance]:
 def measure_cmvn(features: FeaturePipeline, utterances: list[Utterance], count: int, seed: int,
                  unreadable: set[str] | None = None) -> FeaturePipeline:
     """Global mean and standard deviation of the frontend's output over a sample of training audio;
-    files that cannot be read are reported (into `unreadable`) and left out."""
+    files that cannot be read are reported (into `unreadable`) and left out.
+
+    A running normalisation needs two: the mean of the plain frontend output (its prior, from the
+    first `RUNNING_PRIOR_UTTERANCES` of the sample), then the deviation of what it gives."""
     sample = random.Random(seed).sample(utterances, min(count, len(utterances)))
     unreadable = set() if unreadable is None else unreadable
-    unnormalised = FeaturePipeline(features.cfg)  # mean 0, std 1: the frontend (and utterance mean removal)
+    cfg = features.cfg
+    prior = None
+    if cfg.normalize == "running":
+        plain = FeaturePipeline(dataclasses.replace(cfg, normalize="global"))
+        prior = _stats(plain, sample[:RUNNING_PRIOR_UTTERANCES], unreadable).mean
+    unnormalised = FeaturePipeline(cfg, prior)  # std 1: the frontend (and mean removal)
+    stats = _stats(unnormalised, sample, unreadable)
+    return FeaturePipeline(cfg, stats.mean if prior is None else prior, stats.std)
 
+
+RUNNING_PRIOR_UTTERANCES = 100  # a mean, which needs far fewer than the deviation
+
+
+def _stats(pipeline: FeaturePipeline, sample: list[Utterance], unreadable: set[str]) -> CMVNStats:
     def frames():
         for utt in sample:
             try:
-                wave = load_audio(utt.audio, features.cfg.sample_rate, utt.start, utt.end)
+                wave = load_audio(utt.audio, pipeline.cfg.sample_rate, utt.start, utt.end)
             except UserError as err:
                 report_unreadable(str(err), unreadable)
                 continue
-            feats, _ = unnormalised(wave.unsqueeze(0), torch.tensor([len(wave)]))
+            feats, _ = pipeline(wave.unsqueeze(0), torch.tensor([len(wave)]))
             yield feats[0]
 
     with torch.no_grad():
-        stats = accumulate_stats(frames())
-    return FeaturePipeline(features.cfg, stats.mean, stats.std)
+        return accumulate_stats(frames())

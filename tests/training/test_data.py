@@ -1,3 +1,4 @@
+import dataclasses
 import shutil
 
 import pytest
@@ -7,6 +8,8 @@ from asr.data.audio import load_audio
 from asr.data.manifest import Utterance, write_manifest
 from asr.errors import UserError
 from asr.features.augment import add_noise, change_speed
+from asr.features.frontend import FeatureConfig
+from asr.features.pipeline import FeaturePipeline
 from asr.text.tokenizer import build_tokenizer
 from asr.training.data import (
     Example,
@@ -14,6 +17,7 @@ from asr.training.data import (
     SpeechDataset,
     Unreadable,
     make_examples,
+    measure_cmvn,
     read_transcribed,
 )
 
@@ -121,3 +125,16 @@ def test_transcripts_lost_in_normalisation_are_named_and_left_out_of_training(fs
     with pytest.raises(UserError, match=f"^dev manifest has nothing to learn from: every transcript normalises to "
                                         f"nothing .*: {tmp_path / 'dev.jsonl'}$"):
         read_transcribed(str(tmp_path / "dev.jsonl"), "dev")
+
+
+def test_running_normalisation_is_measured_with_the_frontend_mean_as_its_prior(fsdd_recordings):
+    """'running' keeps the plain frontend's mean as the prior and divides by the deviation of what it gives."""
+    utterances = [Utterance(p.stem, str(p), 0.5, "x", "s") for p in sorted(fsdd_recordings.glob("*.wav"))[:12]]
+    cfg = FeatureConfig(sample_rate=8000, n_fft=256, n_mels=40, normalize="running")
+    measured = measure_cmvn(FeaturePipeline(cfg), utterances, count=12, seed=0)
+    plain = measure_cmvn(FeaturePipeline(dataclasses.replace(cfg, normalize="global")), utterances, 12, 0)
+    torch.testing.assert_close(measured.mean, plain.mean)  # all 12 are within the prior's sample
+    assert (measured.std < plain.std).float().mean() > 0.8  # the mean removed, most bands vary less
+    wave = load_audio(utterances[0].audio, 8000)
+    feats, _ = measured(wave.unsqueeze(0), None)
+    assert feats.std() < 2 and feats.abs().mean() > 0.2
