@@ -115,6 +115,22 @@ def digit_model(digit_training_args: list[str]) -> Path:
     return Path(digit_training_args[2]) / "model.pt"
 
 
+@pytest.fixture(scope="session")
+def digit_stream_model(digit_training_args: list[str], tmp_path_factory) -> Path:
+    """A digit recogniser that can stream: a BiLSTM latency-controlled to 0.3 s chunks and 0.15 s of right
+    context over running-normalised features, trained on the digit features of `digit_training_args`. (A
+    unidirectional one learns to name the digit on its first frame: these recordings hold one word each.)"""
+    from asr.cli.main import main
+
+    out = tmp_path_factory.mktemp("digit_stream_model")
+    args = _with_overrides(digit_training_args, out, {"--features.normalize": "running",
+                                                      "--model.chunk_frames": "30",
+                                                      "--model.right_context_frames": "15",
+                                                      "--train.max_epochs": "10"})
+    assert main(args) == 0
+    return out / "model.pt"
+
+
 def _with_overrides(args: list[str], out: Path, overrides: dict[str, str]) -> list[str]:
     """`asr train` arguments `args` (train --out X, then --key value pairs) writing to `out`, with `overrides`."""
     pairs = dict(zip(args[3::2], args[4::2]))

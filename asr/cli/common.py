@@ -56,9 +56,14 @@ def check_decode_arguments(args: argparse.Namespace) -> None:
 def decoder_from_args(recognizer: Recognizer, args: argparse.Namespace) -> TokenDecoder:
     """The recogniser's decoder for the options the arguments give (each option's dest is its API name; a
     command without one, as `asr evaluate` without --nbest, leaves it to the default)."""
+    return recognizer.decoder(**decode_options_from_args(args))
+
+
+def decode_options_from_args(args: argparse.Namespace) -> dict:
+    """The decoding options the arguments name, by their API names (None: the default)."""
     from asr.transcription.decoder import OPTION_NAMES
 
-    return recognizer.decoder(**{name: getattr(args, name, None) for name in OPTION_NAMES})
+    return {name: getattr(args, name, None) for name in OPTION_NAMES}
 
 
 def readable_chunks(utterances: Sequence[Utterance], sample_rate: int, size: int, desc: str, bar_from: int = 1,

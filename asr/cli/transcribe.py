@@ -5,6 +5,8 @@
   ffmpeg -v error -i talk.mov -f wav - | asr transcribe --model exp/mini/model.pt - --format vtt > talk.vtt
   asr transcribe --model exp/joint/model.pt --decode beam --beam 10 --lm exp/lm/lm.pt a.wav
   asr transcribe --model exp/mini/model.pt --decode beam --nbest 5 --format json a.wav
+  asr transcribe --model exp/stream/model.pt --stream mic
+  arecord -f S16_LE -r 16000 | asr transcribe --model exp/stream/model.pt --stream -
 
 Without --format, prints "path<TAB>transcript" per file; --format txt|json|srt|vtt prints that
 format (JSON: one line per file with segments and word times), or with --output-dir writes one
@@ -14,12 +16,19 @@ seconds are cut at pauses (Silero VAD) and decoded piece by piece, in memory tha
 their length; shorter files are decoded whole, in batches. Words are timed by CTC alignment (CTC and
 joint models; LAS models give segment times only). A file that cannot be read gets one line on
 stderr, the others are still transcribed, and the exit status is 1.
+
+With --stream (models trained to stream: recipes/mini/run.sh --model stream or uni) one input is read as
+it arrives: a file (--realtime paces it at the speed of speech), - for standard input (WAV, or raw 16-bit
+PCM with --raw-rate), or mic for the microphone; one JSON line is printed per partial result (the
+segment so far, and its "stable" words, which later audio cannot change) and per final one (a segment
+with its word times, once a pause follows it).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import shutil
 import sys
 import tempfile
@@ -32,6 +41,7 @@ from asr.transcription.subtitles import FORMATS
 from asr.utils.atomic_file import replaced_whole
 
 STDIN = "-"
+MICROPHONE = "mic"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,6 +60,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --decode beam: each segment's N best readings and their scores, best first, "
                              "in --format json (\"alternatives\"; at most the beam)")
     parser.add_argument("--device", default="cpu", help="torch device, e.g. cuda (default: cpu)")
+    live = parser.add_argument_group("streaming (models trained to stream)")
+    live.add_argument("--stream", action="store_true",
+                      help="transcribe one input as it arrives (a file, -, or mic), printing JSON lines of partial "
+                           "and final results")
+    live.add_argument("--realtime", action="store_true", help="with --stream and a file: read it no faster than "
+                                                              "it would be spoken (to try latency)")
+    live.add_argument("--raw-rate", type=int, metavar="HZ",
+                      help="with --stream -: standard input is headerless 16-bit little-endian PCM at this rate")
+    live.add_argument("--pause", type=float, default=0.3, metavar="SECONDS",
+                      help="with --stream: silence after which a segment is final (default: 0.3)")
+    live.add_argument("--carry-state", action="store_true",
+                      help="with --stream: keep the encoder's state and the feature mean through pauses (decodes "
+                           "exactly as the whole recording would; by default each segment after a pause starts "
+                           "afresh, as the utterances of training did)")
     add_decode_arguments(parser)
 
 
@@ -58,6 +82,10 @@ def run(args: argparse.Namespace) -> int:
     check_decode_arguments(args)
     if args.inputs.count(STDIN) > 1:
         raise UserError("standard input (-) can be read only once")
+    if args.stream:
+        return _stream(args, fmt)
+    if args.realtime or args.raw_rate or args.carry_state:
+        raise UserError("--realtime, --raw-rate and --carry-state go with --stream")
     from asr.cli.common import decoder_from_args  # torch and the model load only past argument checks
     from asr.transcription.recognizer import load_model
 
@@ -80,6 +108,41 @@ def run(args: argparse.Namespace) -> int:
         print(f"transcribed {done} of {done + failed} inputs into {args.output_dir} as {fmt}"
               + (f" ({failed} failed)" if failed else ""))
     return 1 if failed else 0
+
+
+def _stream(args: argparse.Namespace, fmt: str | None) -> int:
+    """--stream: one input read as it arrives, one JSON line per event."""
+    if len(args.inputs) != 1 or args.output_dir or fmt not in (None, "json") or args.nbest:
+        raise UserError("--stream reads one input (a file, - or mic) and prints JSON lines: no --output-dir, "
+                        "--format other than json, or --nbest")
+    if not args.pause > 0:
+        raise UserError(f"--pause must be above 0 seconds, not {args.pause}")
+    given = args.inputs[0]
+    if args.raw_rate and given != STDIN:
+        raise UserError("--raw-rate describes standard input (-)")
+    if args.realtime and given in (STDIN, MICROPHONE):
+        raise UserError("--realtime paces a file; standard input and the microphone come at their own pace")
+    from asr.cli.common import decode_options_from_args
+    from asr.transcription import live_audio
+    from asr.transcription.recognizer import load_model
+
+    recognizer = load_model(args.model, args.device)
+    if given == MICROPHONE:
+        rate, blocks = live_audio.microphone_blocks(recognizer.sample_rate)
+    elif given == STDIN and args.raw_rate:
+        rate, blocks = live_audio.raw_blocks(sys.stdin.buffer, args.raw_rate)
+    elif given == STDIN:
+        rate, blocks = live_audio.wav_blocks(sys.stdin.buffer)
+    else:
+        rate, blocks = live_audio.file_blocks(given, args.realtime)
+    events = recognizer.stream(blocks, sample_rate=rate, pause=args.pause, fresh=not args.carry_state,
+                               **decode_options_from_args(args))
+    try:
+        for event in events:
+            print(json.dumps(event.to_dict()), flush=True)
+    except KeyboardInterrupt:  # the microphone's end
+        pass
+    return 0
 
 
 def _emit(shown: str, result, fmt: str | None, args: argparse.Namespace, outputs: dict[Path, str]) -> bool:

@@ -17,6 +17,9 @@ state) -> (log-probs (N, V), state), its first call step(eos...) with state None
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import torch
 
 from asr.decoding.beam_search import StepFn, put_state, select_state
@@ -25,6 +28,33 @@ from asr.decoding.nbest import Scored, distinct_best, summed_by_labelling
 NEG_INF = float("-inf")
 HASH_START, HASH_FACTOR = 0x2545F4914F6CDD1D, 0x100000001B3  # a labelling's identity: FNV-style, wrapping int64
 BLANK, REPEAT, GROW = 0, 1, 2  # what a candidate does to its hypothesis
+
+
+@dataclass
+class Beams:
+    """The live hypotheses of a batch between frames, (B, k) rows; `CTCPrefixBeamSearch.start` makes them."""
+
+    score: torch.Tensor
+    ends_blank: torch.Tensor
+    last: torch.Tensor
+    identity: torch.Tensor
+    parent: torch.Tensor
+    size: torch.Tensor
+    tokens: torch.Tensor  # (B, k, room)
+    lm_state: Any = None
+    lm_next: torch.Tensor | None = None
+
+    def stable_prefix(self, b: int = 0) -> list[int]:
+        """The tokens every live hypothesis of utterance b starts with: no later frame can change them."""
+        rows = (self.score[b] > NEG_INF).nonzero().flatten().tolist()
+        if not rows:
+            return []
+        common = int(self.size[b, rows].min())
+        first = self.tokens[b, rows[0], :common]
+        for j in rows[1:]:
+            same = (self.tokens[b, j, :common] == first).long()
+            common = int(same.cumprod(0).sum())
+        return first[:common].tolist()
 
 
 class CTCPrefixBeamSearch:
@@ -58,26 +88,46 @@ class CTCPrefixBeamSearch:
     def nbest_lists(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[list[Scored]]:
         """log_probs (B, T, V), lengths (B,) -> per utterance its `nbest` best labellings, best first, with
         their scores (acoustic, LM and bonus); a labelling's two endings are summed."""
+        beams = self.start(log_probs.shape[0], log_probs.shape[2], log_probs.shape[1])
+        self.advance(beams, log_probs, lengths)
+        return self.finish(beams)
+
+    @torch.inference_mode()
+    def start(self, batch: int, vocab: int, frames: int = 1) -> Beams:
+        """The empty hypotheses of `batch` utterances, room for `frames` tokens (it grows as needed)."""
+        k = self.beam
+        # Hypothesis j of utterance b is row (b, j); a row not (yet) in use scores -inf.
+        beams = Beams(
+            score=torch.full((batch, k), NEG_INF, dtype=torch.float64),
+            ends_blank=torch.ones(batch, k, dtype=torch.bool),  # the start proposes any token, as after a blank
+            last=torch.full((batch, k), -1, dtype=torch.long),  # the labelling's last token
+            identity=torch.full((batch, k), HASH_START, dtype=torch.long),  # the labelling's hash
+            parent=torch.zeros(batch, k, dtype=torch.long),  # the hash of the labelling less its last token
+            size=torch.zeros(batch, k, dtype=torch.long),
+            tokens=torch.zeros(batch, k, max(1, frames), dtype=torch.long),
+        )
+        beams.score[:, 0] = 0.0
+        if self.lm is not None:
+            lm_next, beams.lm_state = self.lm(torch.full((batch * k,), self.eos, dtype=torch.long), None)
+            beams.lm_next = lm_next.detach().to("cpu", torch.float64).reshape(batch, k, vocab) * self.lm_weight
+        return beams
+
+    @torch.inference_mode()
+    def advance(self, beams: Beams, log_probs: torch.Tensor, lengths: torch.Tensor) -> None:
+        """Extend `beams` by the frames log_probs (B, T, V), of which lengths (B,) are real: a stream's
+        next frames, or a whole utterance's."""
         emissions = log_probs.detach().to("cpu", torch.float64)
         lengths = lengths.detach().to("cpu", torch.int64)
         batch, frames, vocab = emissions.shape
         k = self.beam
-        # Hypothesis j of utterance b is row (b, j); a row not (yet) in use scores -inf.
-        score = torch.full((batch, k), NEG_INF, dtype=torch.float64)
-        score[:, 0] = 0.0
-        ends_blank = torch.ones(batch, k, dtype=torch.bool)  # the start proposes any token, as after a blank
-        last = torch.full((batch, k), -1, dtype=torch.long)  # the labelling's last token
-        identity = torch.full((batch, k), HASH_START, dtype=torch.long)  # the labelling's hash
-        parent = torch.zeros(batch, k, dtype=torch.long)  # the hash of the labelling less its last token
-        size = torch.zeros(batch, k, dtype=torch.long)
-        tokens = torch.zeros(batch, k, max(1, frames), dtype=torch.long)
-        lm_state, lm_next = None, None
-        if self.lm is not None:
-            lm_next, lm_state = self.lm(torch.full((batch * k,), self.eos, dtype=torch.long), None)
-            lm_next = lm_next.detach().to("cpu", torch.float64).reshape(batch, k, vocab) * self.lm_weight
-        for t in range(int(lengths.max()) if batch else 0):
+        steps = int(lengths.max()) if batch else 0
+        room = int(beams.size.max()) + steps - beams.tokens.shape[2] if batch else 0
+        if room > 0:
+            beams.tokens = torch.nn.functional.pad(beams.tokens, (0, room))
+        for t in range(steps):
             active = (t < lengths)[:, None]  # (B, 1): utterances whose audio has ended keep their rows
-            chosen, picked = self._frame(emissions[:, t], score, ends_blank, last, identity, parent, lm_next)
+            chosen, picked = self._frame(emissions[:, t], beams.score, beams.ends_blank, beams.last, beams.identity,
+                                         beams.parent, beams.lm_next)
             picked = torch.where(active, picked, NEG_INF)
             kind = torch.where(chosen < k, BLANK, torch.where(chosen < 2 * k, REPEAT, GROW))
             src = torch.where(kind == GROW, (chosen - 2 * k) // vocab, chosen % k)
@@ -85,24 +135,29 @@ class CTCPrefixBeamSearch:
             kind = torch.where(active, kind, -1)
             token = (chosen - 2 * k) % vocab
             grown = kind == GROW
-            old_identity, old_valid = identity, score > NEG_INF
-            score = torch.where(active, picked, score)
-            ends_blank = torch.where(active, kind == BLANK, ends_blank.gather(1, src))
-            last = torch.where(grown, token, last.gather(1, src))
-            was = identity.gather(1, src)
-            identity = torch.where(grown, was * HASH_FACTOR + token + 1, was)
-            parent = torch.where(grown, was, parent.gather(1, src))
-            size = size.gather(1, src)
-            tokens = tokens.gather(1, src[..., None].expand_as(tokens))
+            old_identity, old_valid = beams.identity, beams.score > NEG_INF
+            beams.score = torch.where(active, picked, beams.score)
+            beams.ends_blank = torch.where(active, kind == BLANK, beams.ends_blank.gather(1, src))
+            beams.last = torch.where(grown, token, beams.last.gather(1, src))
+            was = beams.identity.gather(1, src)
+            beams.identity = torch.where(grown, was * HASH_FACTOR + token + 1, was)
+            beams.parent = torch.where(grown, was, beams.parent.gather(1, src))
+            size = beams.size.gather(1, src)
+            tokens = beams.tokens.gather(1, src[..., None].expand_as(beams.tokens))
             b, j = grown.nonzero(as_tuple=True)
             tokens[b, j, size[b, j]] = token[b, j]
-            size = size + grown
+            beams.size, beams.tokens = size + grown, tokens
             if self.lm is not None:
-                lm_state, lm_next = self._follow_lm(lm_state, lm_next, src, grown, token, identity, old_identity,
-                                                    old_valid)
+                beams.lm_state, beams.lm_next = self._follow_lm(beams.lm_state, beams.lm_next, src, grown, token,
+                                                                beams.identity, old_identity, old_valid)
+
+    @torch.inference_mode()
+    def finish(self, beams: Beams) -> list[list[Scored]]:
+        """Per utterance its `nbest` best labellings, the LM's sentence end scored."""
+        score = beams.score
         if self.lm is not None:
-            score = score + lm_next[..., self.eos]
-        return self._results(score, tokens, size)
+            score = score + beams.lm_next[..., self.eos]
+        return self._results(score, beams.tokens, beams.size)
 
     def _follow_lm(self, lm_state, lm_next: torch.Tensor, src: torch.Tensor, grown: torch.Tensor,
                    token: torch.Tensor, identity: torch.Tensor, old_identity: torch.Tensor,

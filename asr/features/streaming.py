@@ -27,6 +27,11 @@ class FeatureStream:
         self.total = torch.zeros(pipeline.dim, dtype=torch.float64)  # sum of the frames so far (running)
         self.count = 0
 
+    def reset(self) -> None:
+        """Start the running mean afresh from the training mean (a new speaker or room may follow)."""
+        self.total.zero_()
+        self.count = 0
+
     @torch.no_grad()
     def push(self, samples: torch.Tensor) -> torch.Tensor:
         """Samples (S,) in [-1, 1] at the model's rate -> the frames (T, D) they complete."""

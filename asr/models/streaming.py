@@ -35,6 +35,10 @@ class EncoderStream:
         self.stacked = torch.zeros(0, cfg.input_dim * cfg.stack)  # stacked frames not yet encoded
         self.finished = False
 
+    def reset(self) -> None:
+        """Start the recurrent state afresh, as at an utterance's start; input not yet encoded is kept."""
+        self.states = [None] * self.cfg.layers
+
     @property
     def output_dim(self) -> int:
         return self.cfg.output_dim

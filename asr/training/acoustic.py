@@ -88,6 +88,10 @@ def build_setup(cfg: Config) -> Setup:
     print(f"model: {cfg.model.kind}, encoder {enc.layers}x{enc.hidden} {enc.cell} "
           f"{'bi' if enc.bidirectional else 'uni'}directional, {params / 1e6:.2f} M parameters, "
           f"{len(tokenizer)} {tokenizer.kind} tokens, time reduction {enc.reduction}x")
+    if enc.chunk_frames:
+        hop = cfg.features.hop_ms / 1000
+        print(f"latency-controlled: chunks of {enc.chunk_frames * hop:.2f} s, {enc.right_context_frames * hop:.2f} s "
+              f"of right context, at most {(enc.lookahead_frames + 1) * hop:.2f} s ahead")
     if augment is not None:
         print(augment.describe(), flush=True)
     frozen = [f"{n} {what}" for n, what in ((cfg.train.freeze_encoder_epochs, "epochs"),

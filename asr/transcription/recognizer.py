@@ -27,11 +27,12 @@ from pathlib import Path
 import torch
 
 from asr.data.audio import checked_sample_rate, too_short
+from asr.decoding.ctc_prefix_beam import CTCPrefixBeamSearch
 from asr.errors import TranscriptionErrors, UserError
 from asr.model_file import LoadedModel, load_model_file
 from asr.models.kinds import ACOUSTIC_KINDS
 from asr.transcription.chunking import Chunk, Chunker, ChunkingOptions, check_max_chunk
-from asr.transcription.decoder import TokenDecoder, decode_waves
+from asr.transcription.decoder import KENLM_SUFFIXES, TokenDecoder, decode_waves
 from asr.transcription.inputs import (
     Audio,
     Source,
@@ -40,6 +41,7 @@ from asr.transcription.inputs import (
     source_of,
 )
 from asr.transcription.results import Alternative, Segment, Token, TranscriptionResult, Word
+from asr.transcription.streaming import PAUSE_SECONDS, StreamEvent, check_streamable, transcribe_stream
 from asr.transcription.timestamps import FrameClock, timed_words
 from asr.utils.progress import progress as show_progress
 
@@ -108,6 +110,35 @@ class Recognizer:
         if any(isinstance(outcome, UserError) for outcome in outcomes):
             raise TranscriptionErrors(outcomes)
         return outcomes[0] if single else outcomes
+
+    def stream(self, blocks: Iterable, *, sample_rate: float, pause: float = PAUSE_SECONDS, fresh: bool = True,
+               **decode_options) -> Iterator[StreamEvent]:
+        """Partial and final results of audio that arrives a block at a time (`asr.transcription.streaming`).
+
+        blocks       : sample arrays (float in [-1, 1], mono), of any length, e.g. from a microphone
+        sample_rate  : theirs; other rates than the model's are resampled as they come
+        pause        : seconds of silence (blank output) after which a segment's result is final
+        fresh        : after a final and silence, restart the encoder's state and the running feature mean (False:
+                       carry them on, and decode exactly as the whole recording would be)
+        decode_options: decode ("greedy" or "beam"), beam, lm (an LSTM LM), lm_weight, length_bonus
+        Raises UserError for a model that cannot stream (a whole-utterance encoder, no CTC head) or options
+        a stream cannot take.
+        """
+        check_streamable(self.loaded, "this model")
+        rate = checked_sample_rate(sample_rate)
+        search = None
+        if decode_options.get("decode") == "rescore" or decode_options.get("lexicon") or \
+                Path(decode_options.get("lm") or "").suffix in KENLM_SUFFIXES:
+            raise UserError("a stream is decoded by greedy CTC or CTC beam search, with an LSTM LM at most "
+                            "(no rescoring, lexicon or KenLM)")
+        decoder = self.decoder(**decode_options)
+        options = decoder.options
+        if options.method == "beam":
+            tokenizer = self.loaded.tokenizer
+            search = CTCPrefixBeamSearch(blank=tokenizer.blank_id, beam=options.beam, lm=decoder.lm_step,
+                                         eos=tokenizer.eos_id, lm_weight=options.lm_weight,
+                                         length_bonus=options.length_bonus)
+        return transcribe_stream(self.loaded, blocks, rate, search, pause, fresh=fresh)
 
     def transcribe_each(self, items: Iterable[Audio], decoder: TokenDecoder, sample_rate: float | None = None,
                         max_chunk: float = 30.0, progress: bool | None = False
