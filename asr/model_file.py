@@ -68,6 +68,10 @@ def load_model_file(path: str | Path, device: str | torch.device = "cpu") -> Loa
     path = Path(path)
     if not path.is_file():
         raise UserError(f"model file not found: {path}")
+    if path.suffix == ".onnx":  # written by `asr export`, run by onnxruntime on the CPU
+        from asr.export.onnx_model import load_onnx_model
+
+        return load_onnx_model(path)
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # a truncated, foreign or tampered file: one line, not a traceback

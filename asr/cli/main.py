@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "qbe": "Query-by-example retrieval of word segments: vectors against a DTW baseline (MAP, same-different AP).",
     "align": "Cut a manifest's utterances into word segments (CTC forced alignment).",
     "embed": "Turn spoken segments into fixed-size vectors (Audio Word2Vec models).",
+    "export": "Write a CTC or joint model as an ONNX file (optionally with int8 weights) for onnxruntime.",
 }
 
 

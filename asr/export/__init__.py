@@ -1,0 +1,1 @@
+"""Models outside PyTorch: ONNX graphs and int8 weights (`asr export`)."""
