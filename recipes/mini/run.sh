@@ -2,10 +2,12 @@
 # Mini recipe, the embedded default: generate a small spoken corpus with espeak-ng, prepare
 # manifests, train a BiLSTM-CTC model, score it, transcribe a wav file it has never seen.
 #
-#   bash recipes/mini/run.sh [--stage N] [--stop-stage N] [--seed N] [--model ctc|las|joint] [--noisy]
+#   bash recipes/mini/run.sh [--stage N] [--stop-stage N] [--seed N] [--model ctc|las|joint|stream|uni] [--noisy]
 #
 # --model las or joint trains Listen-Attend-Spell or joint CTC/attention instead (conf_las.yaml,
-# conf_joint.yaml over conf.yaml) into exp/las or exp/joint, decoded with beam search; the default
+# conf_joint.yaml over conf.yaml) into exp/las or exp/joint, decoded with beam search; --model stream
+# a CTC model that can transcribe a stream, its BiLSTM latency-controlled to 0.48 s of look-ahead
+# (conf_stream.yaml), and --model uni one with a unidirectional LSTM (conf_uni.yaml over it); the default
 # is the CTC model in exp/mini. compare.sh trains and scores every kind for the README's table.
 # --noisy trains in simulated rooms and generated noise (conf_noisy.yaml) into exp/mini-noisy (exp/las-noisy,
 # ...), and makes a copy of the test set in rooms and other noise at 0-20 dB (data/manifests-noisy), which
@@ -31,8 +33,9 @@ while [ $# -gt 0 ]; do
 done
 case "$model" in
   ctc) exp=exp/mini configs=(--config conf.yaml) ;;
-  las|joint) exp=exp/$model configs=(--config conf.yaml --config "conf_$model.yaml") ;;
-  *) echo "run.sh: --model must be ctc, las or joint, not $model" >&2; exit 2 ;;
+  las|joint|stream) exp=exp/$model configs=(--config conf.yaml --config "conf_$model.yaml") ;;
+  uni) exp=exp/uni configs=(--config conf.yaml --config conf_stream.yaml --config conf_uni.yaml) ;;
+  *) echo "run.sh: --model must be ctc, las, joint, stream or uni, not $model" >&2; exit 2 ;;
 esac
 if $noisy; then
   exp=$exp-noisy configs+=(--config conf_noisy.yaml)
@@ -70,7 +73,7 @@ if [ $stage -le 3 ] && [ $stop_stage -ge 3 ] && [ ! -f $exp/.done ]; then
   # that clock, so a slow set-up costs epochs, not the promise, and a fast one trains longer.
   # Beam search scores the 21 minutes of test audio at a real-time factor of 0.04 (50 s): las and
   # joint keep 1 minute more.
-  reserve=0.75; [ "$model" = ctc ] || reserve=1.75
+  reserve=1.75; case "$model" in ctc|stream|uni) reserve=0.75 ;; esac
   budget=$(awk -v used=$(( $(date +%s) - start )) -v reserve=$reserve \
     'BEGIN { b = 15 - reserve - used / 60; if (b < 2) b = 2; printf "%.1f", b }')
   log "3: training (wall-clock budget $budget minutes)"
