@@ -28,18 +28,13 @@ from asr.data.audio import load_audio  # noqa: E402
 from asr.data.manifest import read_manifest  # noqa: E402
 from asr.decoding.ctc_greedy import ctc_greedy  # noqa: E402
 from asr.export.onnx_model import export_onnx, load_onnx_model  # noqa: E402
-from asr.features.batching import map_feature_batches  # noqa: E402
 from asr.model_file import LoadedModel, load_model_file  # noqa: E402
+from asr.transcription.decoder import decode_waves  # noqa: E402
 
 
 def run(loaded: LoadedModel, waves: list[torch.Tensor]) -> list[torch.Tensor]:
-    def batch(feats, feat_lens):
-        enc, lens = loaded.model.encode(feats, feat_lens)
-        out = loaded.model.ctc_log_probs(enc)
-        return [out[k, :lens[k]] for k in range(len(lens))]
-
-    with torch.inference_mode():
-        return map_feature_batches(loaded.features, waves, batch, 200.0, 32, torch.device("cpu"))
+    """Each recording's CTC log-probs, batched and greedy-decoded as transcription does it."""
+    return [h.log_probs for h in decode_waves(loaded, waves, log_probs=True)]
 
 
 def timed(loaded: LoadedModel, waves: list[torch.Tensor]) -> tuple[float, list[torch.Tensor]]:
@@ -72,6 +67,7 @@ def main() -> None:
         warnings.simplefilter("ignore")
         quantized = torch.ao.quantization.quantize_dynamic(pytorch.model, {torch.nn.LSTM, torch.nn.Linear},
                                                            dtype=torch.qint8)
+    quantized.register_parameter("anchor", torch.nn.Parameter(torch.zeros(0), requires_grad=False))  # its device
     runs = {"pytorch fp32": pytorch,
             "pytorch int8 (torch.ao dynamic)": LoadedModel(quantized, pytorch.features, pytorch.tokenizer, {}),
             "onnxruntime fp32": load_onnx_model(fp32_file, args.threads),

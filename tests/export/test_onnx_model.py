@@ -13,9 +13,9 @@ from asr.cli.main import main
 from asr.data.audio import load_audio
 from asr.data.manifest import read_manifest
 from asr.errors import UserError
-from asr.features.batching import map_feature_batches
 from asr.model_file import load_model_file, save_model_file
 from asr.models.kinds import build_model
+from asr.transcription.decoder import decode_waves
 
 pytest.importorskip("onnxruntime")
 
@@ -41,13 +41,7 @@ def exported(digit_model: Path, tmp_path_factory) -> dict[str, Path]:
 
 
 def log_probs(loaded, waves: list[torch.Tensor]) -> list[torch.Tensor]:
-    def run(feats, feat_lens):
-        enc, lens = loaded.model.encode(feats, feat_lens)
-        out = loaded.model.ctc_log_probs(enc)
-        return [out[k, :lens[k]] for k in range(len(lens))]
-
-    with torch.no_grad():
-        return map_feature_batches(loaded.features, waves, run, 200.0, 8, torch.device("cpu"))
+    return [h.log_probs for h in decode_waves(loaded, waves, log_probs=True)]
 
 
 def test_onnx_log_probs_and_transcripts_equal_pytorch(digit_model, exported, test_waves):
