@@ -74,6 +74,8 @@ def check_streamable(loaded: LoadedModel, name: str) -> None:
     model = loaded.model
     if not model.has_ctc:
         raise UserError(f"{name} has no CTC head ({loaded.kind}): a stream is decoded by CTC")
+    if getattr(model, "encoder", None) is None:  # an exported graph (asr export) runs whole recordings
+        raise UserError(f"{name} is an exported graph of whole recordings: stream with the model.pt it came from")
     if not model.cfg.encoder.streaming:
         raise UserError(f"{name} reads whole utterances (a bidirectional encoder without model.chunk_frames): "
                         f"train a streaming model (recipes/mini/run.sh --model stream or uni)")

@@ -76,6 +76,8 @@ def test_what_cannot_be_exported_is_refused(digit_stream_model, tmp_path, capsys
     unidirectional = tmp_path / "uni.pt"
     save_model_file(unidirectional, build_model("ctc", cfg), stream.features, stream.tokenizer)
     assert main(["export", "--model", str(unidirectional), "--out", str(tmp_path / "uni.onnx")]) == 0
+    with pytest.raises(UserError, match="exported graph of whole recordings"):
+        asr.load_model(tmp_path / "uni.onnx").stream([], sample_rate=8000)
     assert main(["export", "--model", str(tmp_path / "uni.onnx"), "--out", str(tmp_path / "x.onnx")]) == 2
     assert "exported already" in capsys.readouterr().err
     bad = tmp_path / "bad.onnx"
