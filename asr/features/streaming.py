@@ -19,7 +19,7 @@ class FeatureStream:
 
     def __init__(self, pipeline: FeaturePipeline):
         if pipeline.cfg.normalize == "utterance":
-            raise ValueError("this model normalises each utterance by its own mean (features.normalize: "
+            raise ValueError("its features are normalised by each utterance's own mean (features.normalize: "
                              "utterance), which needs the whole recording: streaming models use 'running'")
         self.pipeline, self.cfg = pipeline, pipeline.cfg
         self.samples = torch.zeros(0)  # samples not yet consumed by a frame's hop, from index `start`

@@ -25,8 +25,9 @@ class EncoderStream:
     def __init__(self, encoder: RNNEncoder):
         cfg = encoder.cfg
         if not cfg.streaming:
-            raise ValueError("this model's encoder reads the whole utterance (bidirectional, no model.chunk_frames): "
-                             "train one with model.bidirectional: false or model.chunk_frames to stream")
+            raise ValueError("its encoder reads whole utterances (bidirectional, no model.chunk_frames): train a "
+                             "streaming model (model.bidirectional: false or model.chunk_frames; recipes/mini/run.sh "
+                             "--model stream or uni)")
         self.encoder, self.cfg = encoder, cfg
         self.chunk = cfg.chunk_frames // cfg.stack if cfg.bidirectional else 0
         self.right = cfg.right_context_frames // cfg.stack

@@ -76,12 +76,11 @@ def check_streamable(loaded: LoadedModel, name: str) -> None:
         raise UserError(f"{name} has no CTC head ({loaded.kind}): a stream is decoded by CTC")
     if getattr(model, "encoder", None) is None:  # an exported graph (asr export) runs whole recordings
         raise UserError(f"{name} is an exported graph of whole recordings: stream with the model.pt it came from")
-    if not model.cfg.encoder.streaming:
-        raise UserError(f"{name} reads whole utterances (a bidirectional encoder without model.chunk_frames): "
-                        f"train a streaming model (recipes/mini/run.sh --model stream or uni)")
-    if loaded.features.cfg.normalize == "utterance":
-        raise UserError(f"{name} normalises each utterance by its own mean (features.normalize: utterance), "
-                        f"which needs the whole recording; streaming models use 'running'")
+    try:  # the streams themselves say what they cannot take
+        EncoderStream(model.encoder)
+        FeatureStream(loaded.features)
+    except ValueError as err:
+        raise UserError(f"{name}: {err}") from None
 
 
 class Transcript:

@@ -68,7 +68,7 @@ def test_output_does_not_look_further_ahead_than_the_config_says(settings):
 
 
 def test_full_bidirectional_encoder_cannot_stream_and_settings_are_checked():
-    with pytest.raises(ValueError, match="whole utterance"):
+    with pytest.raises(ValueError, match="whole utterances"):
         EncoderStream(encoder(chunk_frames=0, right_context_frames=0))
     with pytest.raises(ValueError, match="multiples of model.stack"):
         encoder(chunk_frames=9)
