@@ -35,6 +35,11 @@ VARIANTS = {  # name -> (model config over conf.yaml, overrides)
     "las": ("conf_las.yaml", []),  # the recipe's: no input feeding, dot attention
     "joint": ("conf_joint.yaml", []),
     "joint-additive": ("conf_joint.yaml", ["--model.attention", "additive"]),
+    "ctc-running": (None, ["--features.normalize", "running"]),  # the full BiLSTM a streaming model is held to
+    "stream": ("conf_stream.yaml", []),  # latency-controlled BiLSTM, 0.3 s chunks + 0.18 s right context
+    "stream-42-6": ("conf_stream.yaml", ["--model.chunk_frames", "42", "--model.right_context_frames", "6"]),
+    "stream-48-0": ("conf_stream.yaml", ["--model.chunk_frames", "48", "--model.right_context_frames", "0"]),
+    "uni": ("conf_uni.yaml", []),
 }
 
 

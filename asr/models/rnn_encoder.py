@@ -165,62 +165,97 @@ class RNNEncoder(nn.Module):
     def chunked(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """The latency-controlled layers over stacked frames x (B, T, D) -> (B, T, output_dim).
 
-        Every window of the batch at once: the backward direction runs over (B * N) windows of C + R
-        frames; the forward direction over the chunks one after another, carrying its state.
+        Every window of the batch at once: the forward direction runs over the whole utterance in one
+        call, the backward direction over (B * N) windows of C + R frames in another (see
+        `latency_controlled_layer` for the right context).
         """
         batch, frames, _ = x.shape
         c, r = self.cfg.chunk_frames // self.cfg.stack, self.cfg.right_context_frames // self.cfg.stack
         n = -(-frames // c)
-        main = nn.functional.pad(x, (0, 0, 0, n * c - frames))  # (B, N*C, D)
-        # the right context of window k: the R frames after chunk k (zeros past the end)
-        ahead = nn.functional.pad(x, (0, 0, 0, n * c + r - frames))[:, c:]
-        right = ahead.unfold(1, r, c)[:, :n].transpose(2, 3).reshape(batch * n, r, -1) if r else None
+        padded = nn.functional.pad(x, (0, 0, 0, n * c + r - frames))  # zeros past the end
+        main = padded[:, : n * c]  # (B, N*C, D)
+        # the right context of window k: the R frames after chunk k
+        right = padded[:, c:].unfold(1, r, c)[:, :n].transpose(2, 3).reshape(batch * n, r, -1) if r else None
         starts = torch.arange(n, device=x.device) * c
         window_lens = (lengths.to(x.device).unsqueeze(1) - starts).clamp(0, c + r).reshape(-1)  # (B*N,)
+        last = len(self.forward_rnns) - 1
         for layer, forward_rnn in enumerate(self.forward_rnns):
             if layer > 0:
                 main, right = self.dropout(main), None if right is None else self.dropout(right)
+            # The first layer's right context is the input that follows the chunk, so its forward
+            # outputs there are the whole input's; the last layer's right context feeds nothing.
+            right_from = "ahead" if layer == 0 else "none" if layer == last else "state"
             main, right = latency_controlled_layer(forward_rnn, self.backward_rnns[layer], main, right, c,
-                                                   window_lens)
+                                                   window_lens, right_from)
         return main[:, :frames] * padding_mask(lengths, frames).unsqueeze(-1)
 
 
 def latency_controlled_layer(forward_rnn: nn.Module, backward_rnn: nn.Module, main: torch.Tensor,
-                             right: torch.Tensor | None, chunk: int, window_lens: torch.Tensor
-                             ) -> tuple[torch.Tensor, torch.Tensor | None]:
+                             right: torch.Tensor | None, chunk: int, window_lens: torch.Tensor,
+                             right_from: str = "state") -> tuple[torch.Tensor, torch.Tensor | None]:
     """One latency-controlled bidirectional layer.
 
     main (B, N*C, D): the layer's input on every chunk; right (B*N, R, D) or None: its input on each
     window's right context, as the layer below computed it for that window; window_lens (B*N,):
     real frames in each window. -> the same two for the layer above, with 2 * hidden features.
+
+    The forward outputs on window k's right context continue the forward direction from the state
+    after chunk k over `right`. right_from says how: "state" runs them from that state (in general),
+    "ahead" reads them off the whole input's forward run (when `right` is the input after each chunk,
+    zeros past the end, as on the first layer), "none" skips them (nothing above reads them).
     """
     batch, total, _ = main.shape
     n = total // chunk
-    outputs, state, ends = [], None, []
-    for k in range(n):  # the forward direction: chunk after chunk, state carried
-        out, state = forward_rnn(main[:, k * chunk:(k + 1) * chunk], state)
-        outputs.append(out)
-        ends.append(state)
-    forward_main = torch.cat(outputs, dim=1)  # (B, N*C, H)
     windows = main.reshape(batch * n, chunk, -1)
     forward_right = None
+    if right is not None and right_from == "ahead":
+        ahead = torch.cat([main, main.new_zeros(batch, right.size(1), main.size(-1))], dim=1)
+        forward_all, _ = forward_rnn(ahead)
+        forward_main = forward_all[:, :total]
+        forward_right = forward_all[:, chunk:].unfold(1, right.size(1), chunk)[:, :n].transpose(2, 3)
+        forward_right = forward_right.reshape(batch * n, right.size(1), -1)
+    else:
+        forward_main, _ = forward_rnn(main)  # (B, N*C, H): the state carries over from chunk to chunk
+        if right is not None and right_from == "state":
+            forward_right, _ = forward_rnn(right, chunk_end_states(forward_rnn, main, forward_main, chunk))
     if right is not None:
-        # each window's right context continues the forward direction from its chunk's last state
-        forward_right, _ = forward_rnn(right, windows_state(ends))
         windows = torch.cat([windows, right], dim=1)  # (B*N, C+R, D)
     backward, _ = backward_rnn(reverse_padded(windows, window_lens))
     backward = reverse_padded(backward, window_lens) * padding_mask(window_lens, windows.size(1)).unsqueeze(-1)
     hidden = forward_main.size(-1)
     backward_main = backward[:, :chunk].reshape(batch, total, hidden)
     main_out = torch.cat([forward_main, backward_main], dim=-1)
-    right_out = None if right is None else torch.cat([forward_right, backward[:, chunk:]], dim=-1)
+    right_out = None if forward_right is None else torch.cat([forward_right, backward[:, chunk:]], dim=-1)
     return main_out, right_out
 
 
-def windows_state(ends: list) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
-    """The forward direction's state at the end of each chunk, [(1, B, H) or an LSTM's pair per chunk],
-    as one state for the (B*N) windows, window b*N + k holding utterance b's state after chunk k."""
-    if isinstance(ends[0], tuple):
-        return tuple(windows_state([end[i] for end in ends]) for i in range(len(ends[0])))
-    stacked = torch.stack(ends, dim=2)  # (1, B, N, H)
-    return stacked.reshape(1, -1, stacked.size(-1))
+def chunk_end_states(rnn: nn.Module, x: torch.Tensor, out: torch.Tensor, chunk: int
+                     ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+    """A unidirectional one-layer RNN's state after each chunk of its run over x (B, N*C, D), given
+    its outputs out (B, N*C, H), as one state for the (B*N) windows, window b*N + k holding
+    utterance b's state after chunk k.
+
+    An Elman, GRU or Jordan layer's state is its last output. An LSTM's cell state is not an output:
+    it is rebuilt from the gates, which the outputs give at every step at once (step t's gates
+    depend on x_t and h_{t-1}), so only the elementwise recurrence c_t = f_t c_{t-1} + i_t g_t is
+    left, summed within every chunk at once and then carried over the N chunks.
+    """
+    batch, total, hidden = out.shape
+    n = total // chunk
+    h = out[:, chunk - 1::chunk].reshape(1, batch * n, hidden)
+    if not isinstance(rnn, nn.LSTM):
+        return h
+    h_before = nn.functional.pad(out, (0, 0, 1, 0))[:, :total]
+    gates = (nn.functional.linear(x, rnn.weight_ih_l0, rnn.bias_ih_l0)
+             + nn.functional.linear(h_before, rnn.weight_hh_l0, rnn.bias_hh_l0))
+    i, f, g, _ = gates.reshape(batch, n, chunk, 4, hidden).unbind(3)
+    f, added = torch.sigmoid(f), torch.sigmoid(i) * torch.tanh(g)
+    # kept[s]: how much of step s's addition survives to the chunk's end, the product of f after s
+    kept = torch.cat([f[:, :, 1:].flip(2).cumprod(2).flip(2), torch.ones_like(f[:, :, :1])], dim=2)
+    within = (kept * added).sum(2)  # (B, N, H): the chunk's end cell from a zero start
+    carried = f.prod(2)  # (B, N, H): how much of the cell before the chunk survives it
+    cells, cell = [], torch.zeros_like(within[:, 0])
+    for k in range(n):
+        cell = carried[:, k] * cell + within[:, k]
+        cells.append(cell)
+    return h, torch.stack(cells, dim=1).reshape(1, batch * n, hidden)

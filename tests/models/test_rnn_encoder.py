@@ -3,7 +3,8 @@ import torch
 from torch import nn
 
 from asr.models.ctc_model import CTCModel, CTCModelConfig, ctc_loss
-from asr.models.rnn_encoder import EncoderConfig, RNNEncoder, reverse_padded
+from asr.models.jordan import JordanRNN
+from asr.models.rnn_encoder import EncoderConfig, RNNEncoder, chunk_end_states, reverse_padded
 
 
 def test_reverse_padded_keeps_padding_in_place():
@@ -11,6 +12,29 @@ def test_reverse_padded_keeps_padding_in_place():
     out = reverse_padded(x, torch.tensor([5, 3]))
     assert out[0, :, 0].tolist() == [4, 3, 2, 1, 0]
     assert out[1, :, 0].tolist() == [2, 1, 0, 3, 4]
+
+
+@pytest.mark.parametrize("rnn_class", [nn.LSTM, nn.GRU, nn.RNN, JordanRNN])
+def test_chunk_end_states_equal_a_run_chunk_by_chunk(rnn_class):
+    """The states after each chunk, read off one run over the whole input (an LSTM's cells rebuilt
+    from its gates), are the states of a run that stops after every chunk, gradients included."""
+    torch.manual_seed(0)
+    rnn, chunk = rnn_class(5, 7, batch_first=True), 4
+    x = torch.randn(3, 5 * chunk, 5, requires_grad=True)
+    out, _ = rnn(x)
+    states = chunk_end_states(rnn, x, out, chunk)
+    expected, state = [], None
+    for k in range(5):
+        _, state = rnn(x[:, k * chunk:(k + 1) * chunk], state)
+        expected.append(state)
+    pairs = zip(states, zip(*expected, strict=True), strict=True) if rnn_class is nn.LSTM else [(states, expected)]
+    weights = torch.randn(3 * 5 * 7)
+    for got, want in pairs:  # (1, B*N, H), utterance b's chunk k at b*N + k
+        want = torch.stack(want, dim=2).reshape(1, 15, 7)
+        torch.testing.assert_close(got, want, atol=1e-6, rtol=1e-5)
+        grad_got = torch.autograd.grad(got.flatten() @ weights, x, retain_graph=True)[0]
+        grad_want = torch.autograd.grad(want.flatten() @ weights, x, retain_graph=True)[0]
+        torch.testing.assert_close(grad_got, grad_want, atol=1e-6, rtol=1e-5)
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
