@@ -79,7 +79,8 @@ lm=(--lm "$exp/lm.pt" --lm-weight "$lm_weight")
     && score "CTC beam 10 + LM" ctc --decode beam "${lm[@]}"
   [[ " $rows " == *" las "* ]] && score "LAS beam 10" las
   [[ " $rows " == *" joint "* ]] && score "joint greedy (CTC head)" joint --decode greedy \
-    && score "joint beam 10" joint && score "joint beam 10 + LM" joint "${lm[@]}"
+    && score "joint beam 10" joint && score "joint attention rescoring 10" joint --decode rescore \
+    && score "joint beam 10 + LM" joint "${lm[@]}"
   for cell in gru rnn jordan; do
     [[ " $rows " == *" $cell "* ]] && score "CTC greedy, $cell encoder" "$cell"
   done
