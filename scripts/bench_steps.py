@@ -39,6 +39,7 @@ VARIANTS = {  # name -> (model config over conf.yaml, overrides)
     "stream": ("conf_stream.yaml", []),  # latency-controlled BiLSTM, 0.3 s chunks + 0.18 s right context
     "stream-42-6": ("conf_stream.yaml", ["--model.chunk_frames", "42", "--model.right_context_frames", "6"]),
     "stream-48-0": ("conf_stream.yaml", ["--model.chunk_frames", "48", "--model.right_context_frames", "0"]),
+    "stream-summary": ("conf_stream.yaml", ["--model.right_context", "summary"]),
     "uni": ("conf_uni.yaml", []),
 }
 

@@ -14,6 +14,9 @@ context). Every layer computes the window's R right-context frames too (forward 
 last state, backward within the window) and hands them to the layer above, so the look-ahead stays
 C + R input frames whatever the depth. Training runs the same computation, every window of a batch
 at once, so a model trains with exactly the context it decodes with (`asr.models.streaming`).
+With `right_context: summary` (after Xue et al. 2017) the recurrences skip the right context: a
+feed-forward layer carries it up instead, and its mean over the window starts the backward direction,
+so a training step costs about a full bidirectional one's instead of 1.4-1.5 times.
 """
 
 from __future__ import annotations
@@ -44,6 +47,10 @@ class EncoderSettings:
     # `right_context_frames` after it, no more (0: the whole utterance; see the module's docstring)
     chunk_frames: int = 0
     right_context_frames: int = 0
+    # How the right context reaches the backward direction: "rnn" runs both directions of every layer
+    # over it (Zhang et al. 2016), "summary" starts the backward direction from the mean of a
+    # feed-forward layer over it (after Xue et al. 2017), so the recurrences see each frame once
+    right_context: str = "rnn"
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,11 @@ class EncoderConfig(EncoderSettings):
 
     def check_chunks(self) -> None:
         """ValueError for latency control that cannot be built."""
+        if self.right_context not in ("rnn", "summary"):
+            raise ValueError(f"model.right_context must be rnn or summary, not {self.right_context!r}")
+        if self.right_context == "summary" and (self.chunk_frames == 0 or self.right_context_frames == 0):
+            raise ValueError("model.right_context: summary summarises the right context of a latency-controlled "
+                             "encoder: set model.chunk_frames and model.right_context_frames above 0")
         if self.chunk_frames == 0 and self.right_context_frames == 0:
             return
         if not self.bidirectional:
@@ -137,11 +149,14 @@ class RNNEncoder(nn.Module):
         rnn = CELLS[cfg.cell]
         self.forward_rnns = nn.ModuleList()
         self.backward_rnns = nn.ModuleList()
+        self.summaries = nn.ModuleList()  # right_context: summary, one a layer
         in_dim = cfg.input_dim * cfg.stack
         for layer in range(cfg.layers):
             self.forward_rnns.append(rnn(in_dim, cfg.hidden, batch_first=True))
             if cfg.bidirectional:
                 self.backward_rnns.append(rnn(in_dim, cfg.hidden, batch_first=True))
+            if cfg.right_context == "summary":
+                self.summaries.append(nn.Linear(in_dim, cfg.output_dim))
             in_dim = cfg.output_dim * (2 if layer < cfg.pyramid else 1)
         self.dropout = nn.Dropout(cfg.dropout)
 
@@ -182,6 +197,10 @@ class RNNEncoder(nn.Module):
         for layer, forward_rnn in enumerate(self.forward_rnns):
             if layer > 0:
                 main, right = self.dropout(main), None if right is None else self.dropout(right)
+            if self.summaries:
+                main, right = summarised_layer(forward_rnn, self.backward_rnns[layer], self.summaries[layer], main,
+                                               right, c, window_lens)
+                continue
             # The first layer's right context is the input that follows the chunk, so its forward
             # outputs there are the whole input's; the last layer's right context feeds nothing.
             right_from = "ahead" if layer == 0 else "none" if layer == last else "state"
@@ -227,6 +246,40 @@ def latency_controlled_layer(forward_rnn: nn.Module, backward_rnn: nn.Module, ma
     main_out = torch.cat([forward_main, backward_main], dim=-1)
     right_out = None if forward_right is None else torch.cat([forward_right, backward[:, chunk:]], dim=-1)
     return main_out, right_out
+
+
+def summarised_layer(forward_rnn: nn.Module, backward_rnn: nn.Module, summary: nn.Linear, main: torch.Tensor,
+                     right: torch.Tensor, chunk: int, window_lens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """One latency-controlled layer whose backward direction starts from a summary of the right context.
+
+    Arguments and results as `latency_controlled_layer`'s. The right context passes up through a
+    feed-forward layer, tanh(summary(right)), 2 * hidden features a frame, as a recurrent layer's
+    output would; the mean over a window's real right-context frames is the backward direction's
+    initial state (an LSTM's hidden state its first half, its cell the second; another cell's the
+    second half), zero where the window has none (the utterance's last chunk). Both recurrences then
+    run over the chunks alone, so a step costs about what a full bidirectional layer's does.
+    """
+    batch, total, _ = main.shape
+    n = total // chunk
+    forward_main, _ = forward_rnn(main)  # (B, N*C, H): the state carries over from chunk to chunk
+    right_out = torch.tanh(summary(right))  # (B*N, R, 2H)
+    right_lens = (window_lens - chunk).clamp(min=0)  # (B*N,)
+    real = padding_mask(right_lens, right.size(1)).unsqueeze(-1)
+    mean = (right_out * real).sum(1) / right_lens.clamp(min=1).unsqueeze(-1)  # (B*N, 2H)
+    backward_start = initial_state(backward_rnn, mean)
+    chunk_lens = window_lens.clamp(max=chunk)
+    windows = reverse_padded(main.reshape(batch * n, chunk, -1), chunk_lens)
+    backward, _ = backward_rnn(windows, backward_start)
+    backward = reverse_padded(backward, chunk_lens) * padding_mask(chunk_lens, chunk).unsqueeze(-1)
+    main_out = torch.cat([forward_main, backward.reshape(batch, total, -1)], dim=-1)
+    return main_out, right_out
+
+
+def initial_state(rnn: nn.Module, summary: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+    """A one-layer RNN's state (1, W, H), or an LSTM's pair, from summaries (W, 2H)."""
+    hidden = summary.size(-1) // 2
+    first, second = summary[:, :hidden].unsqueeze(0), summary[:, hidden:].unsqueeze(0)
+    return (first.contiguous(), second.contiguous()) if isinstance(rnn, nn.LSTM) else second.contiguous()
 
 
 def chunk_end_states(rnn: nn.Module, x: torch.Tensor, out: torch.Tensor, chunk: int

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import torch
 
-from asr.models.rnn_encoder import RNNEncoder, stack_frames
+from asr.models.rnn_encoder import RNNEncoder, initial_state, stack_frames
 
 
 class EncoderStream:
@@ -92,6 +92,12 @@ class EncoderStream:
         for layer, (forward_rnn, backward_rnn) in enumerate(zip(self.encoder.forward_rnns,
                                                                 self.encoder.backward_rnns, strict=True)):
             forward_main, self.states[layer] = forward_rnn(main, self.states[layer])
+            if self.encoder.summaries:  # the backward direction starts from the right context's summary
+                right = torch.tanh(self.encoder.summaries[layer](right))
+                mean = right.mean(1) if right.size(1) else right.new_zeros(1, right.size(-1))
+                backward = backward_rnn(main.flip(1), initial_state(backward_rnn, mean))[0].flip(1)
+                main = torch.cat([forward_main, backward], dim=-1)
+                continue
             window = torch.cat([main, right], dim=1)
             backward = backward_rnn(window.flip(1))[0].flip(1)
             forward_right = forward_rnn(right, self.states[layer])[0] if right.size(1) else forward_main[:, :0]

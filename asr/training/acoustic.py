@@ -91,7 +91,8 @@ def build_setup(cfg: Config) -> Setup:
     if enc.chunk_frames:
         hop = cfg.features.hop_ms / 1000
         print(f"latency-controlled: chunks of {enc.chunk_frames * hop:.2f} s, {enc.right_context_frames * hop:.2f} s "
-              f"of right context, at most {(enc.lookahead_frames + 1) * hop:.2f} s ahead")
+              f"of right context{' (summarised)' if enc.right_context == 'summary' else ''}, at most "
+              f"{(enc.lookahead_frames + 1) * hop:.2f} s ahead")
     if augment is not None:
         print(augment.describe(), flush=True)
     frozen = [f"{n} {what}" for n, what in ((cfg.train.freeze_encoder_epochs, "epochs"),

@@ -27,8 +27,8 @@ def encoder(cell: str = "lstm", **settings) -> RNNEncoder:
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn", "jordan"])
-@pytest.mark.parametrize("settings", [{}, {"right_context_frames": 0}, {"bidirectional": False, "chunk_frames": 0,
-                                                                          "right_context_frames": 0}])
+@pytest.mark.parametrize("settings", [{}, {"right_context_frames": 0}, {"right_context": "summary"},
+                                      {"bidirectional": False, "chunk_frames": 0, "right_context_frames": 0}])
 def test_stream_equals_whole_utterance_in_a_padded_batch(cell, settings):
     enc = encoder(cell, **settings)
     lengths = torch.tensor([37, 21, 8, 3])
@@ -44,8 +44,8 @@ def test_stream_equals_whole_utterance_in_a_padded_batch(cell, settings):
     assert (whole[1, out_lens[1]:] == 0).all()
 
 
-@pytest.mark.parametrize("settings", [{}, {"right_context_frames": 0}, {"bidirectional": False, "chunk_frames": 0,
-                                                                          "right_context_frames": 0}])
+@pytest.mark.parametrize("settings", [{}, {"right_context_frames": 0}, {"right_context": "summary"},
+                                      {"bidirectional": False, "chunk_frames": 0, "right_context_frames": 0}])
 def test_output_does_not_look_further_ahead_than_the_config_says(settings):
     enc = encoder(**settings)
     ahead = enc.cfg.lookahead_frames
@@ -76,6 +76,10 @@ def test_full_bidirectional_encoder_cannot_stream_and_settings_are_checked():
         encoder(pyramid=1)
     with pytest.raises(ValueError, match="unidirectional"):
         encoder(bidirectional=False)
+    with pytest.raises(ValueError, match="summarises the right context"):
+        encoder(right_context="summary", right_context_frames=0)
+    with pytest.raises(ValueError, match="rnn or summary"):
+        encoder(right_context="mean")
 
 
 def test_latency_controlled_encoder_trains():
