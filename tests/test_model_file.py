@@ -48,17 +48,19 @@ def test_model_file_round_trip(kind: str, tmp_path) -> None:
     torch.testing.assert_close(loaded.features.mean, features.mean)
 
 
-@pytest.mark.parametrize("ctc_weight", [0.0, 0.4])
-def test_attention_and_language_model_files_round_trip(ctc_weight: float, tmp_path) -> None:
+@pytest.mark.parametrize("ctc_weight, ctc_in_search, kind", [(0.0, True, "las"), (0.4, True, "joint"),
+                                                              (0.4, False, "las")])
+def test_attention_and_language_model_files_round_trip(ctc_weight: float, ctc_in_search: bool, kind: str,
+                                                       tmp_path) -> None:
     tokenizer = build_tokenizer("char", generate_sentences(100, seed="model-file"))
     features = FeaturePipeline(FeatureConfig(n_mels=40), torch.randn(40), torch.rand(40) + 0.5)
     model = AttentionModel(AttentionModelConfig(
         encoder=EncoderConfig(input_dim=40, hidden=16, layers=1, stack=4, cell="jordan"), vocab_size=len(tokenizer),
-        eos_id=tokenizer.eos_id, ctc_weight=ctc_weight, attention="additive", decoder_hidden=12,
-        attention_dim=8, embed_dim=6)).eval()
+        eos_id=tokenizer.eos_id, ctc_weight=ctc_weight, ctc_in_search=ctc_in_search, attention="additive",
+        decoder_hidden=12, attention_dim=8, embed_dim=6)).eval()
     save_model_file(tmp_path / "model.pt", model, features, tokenizer)
     loaded = load_model_file(tmp_path / "model.pt")
-    assert loaded.kind == ("joint" if ctc_weight else "las") and loaded.model.cfg == model.cfg
+    assert loaded.kind == kind and loaded.model.cfg == model.cfg
     feats, lens = torch.randn(2, 50, 40), torch.tensor([50, 31])
     with torch.no_grad():
         targets, target_lens = torch.tensor([[3, 4, 5], [6, -1, -1]]), torch.tensor([3, 1])

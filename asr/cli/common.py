@@ -37,6 +37,9 @@ def add_decode_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--lm-weight", type=float, help="shallow-fusion weight of the LM (default 0.3)")
     group.add_argument("--length-bonus", type=float, help="score added per output token (e.g. 0.5 with an LM)")
     group.add_argument("--max-len-ratio", type=float, help="attention search: most tokens per encoder frame (1)")
+    group.add_argument("--coverage", type=float,
+                       help="attention search: score per encoder frame the speller has attended, against loops "
+                            "over words already read (default 0: none)")
     group.add_argument("--lexicon", metavar="PATH", help="CTC beam search: lexicon file (a word, then its tokens)")
     group.add_argument("--max-chunk", type=float, default=30.0, metavar="S",
                        help="cut longer recordings at pauses into pieces of at most S seconds, decoded in turn "

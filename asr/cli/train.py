@@ -7,8 +7,10 @@
 
 Any setting of the config can be overridden as --section.key VALUE (sections: data, features,
 specaugment, tokenizer, model, train). model.kind chooses the model: ctc (default), las
-(Listen-Attend-Spell) or joint (CTC/attention, loss weighted by model.ctc_weight) to transcribe;
-sa, dsa or cae (Audio Word2Vec autoencoders over spoken segments, for `asr embed`). Leaves
+(Listen-Attend-Spell, decoded by its speller) or joint (CTC/attention, loss weighted by model.ctc_weight,
+decoded by both) to transcribe; a las model with model.ctc_weight above 0 trains a CTC head beside its
+speller, which speeds its learning, and is still decoded by the speller alone; sa, dsa or cae
+(Audio Word2Vec autoencoders over spoken segments, for `asr embed`). Leaves
 OUT/model.pt (the self-contained model file), OUT/learning_curve.png, CSV and TensorBoard logs in
 OUT/logs and checkpoints in OUT/checkpoints. Running again with the same --out resumes from
 the last checkpoint.

@@ -6,6 +6,11 @@ Every step grows each live hypothesis by one token. For N = utterances x beam ro
                             + ctc_weight * (log psi(g + c) - log psi(g))     (CTC prefix score delta)
                             + lm_weight * log p_lm(c | g)
                             + length_bonus                                   (not for eos)
+                            + coverage * (frames newly covered)              (attention search)
+
+where a frame is covered once the attention weights the speller has put on it, summed over the steps so
+far, pass COVERED (Chorowski and Jaitly 2017): a speller that loops over words it has already read
+gains nothing for the extra steps, one that moves on through the utterance gains a frame at a time.
 
 and each utterance keeps its `beam` best (hypothesis, token) pairs. A pair whose token is eos is
 moved to the utterance's finished list (its CTC delta is log P(transcript = g) - log psi(g)), the
@@ -37,6 +42,8 @@ StepFn = Callable[[torch.Tensor, State], tuple[torch.Tensor, State]]
 # best by attention (+ LM), as ESPnet does by default: a step's CTC cost then grows with the beam,
 # not with the vocabulary. A pure CTC search (no decoder) always scores the whole vocabulary.
 PRE_BEAM_RATIO = 1.5
+# Summed attention weight at which a frame counts as read (Chorowski and Jaitly's coverage threshold)
+COVERED = 0.5
 
 
 def select_state(state: State, index: torch.Tensor) -> State:
@@ -82,14 +89,18 @@ class _Scorers:
 
     def __init__(self, *, vocab: int, sos: int, eos: int, beam: int, decoder: StepFn | None,
                  ctc_log_probs: torch.Tensor | None, ctc_lens: torch.Tensor | None, ctc_weight: float,
-                 blank: int, lm: StepFn | None, lm_weight: float, length_bonus: float) -> None:
+                 blank: int, lm: StepFn | None, lm_weight: float, length_bonus: float, coverage: float = 0.0,
+                 attention_of: Callable[[State], torch.Tensor] | None = None) -> None:
         if decoder is None and ctc_log_probs is None:
             raise ValueError("beam search needs a decoder, CTC log-probs, or both")
         if decoder is None:
             ctc_weight = 1.0  # pure CTC prefix beam search
         elif ctc_log_probs is None:
             ctc_weight = 0.0  # pure attention search
+        if coverage and (ctc_weight == 1.0 or attention_of is None):
+            raise ValueError("a coverage score needs a decoder in the search and its attention (attention_of)")
         self.vocab, self.sos, self.eos, self.blank = vocab, sos, eos, blank
+        self.coverage, self.attention_of = coverage, attention_of if coverage else None
         self.decoder = decoder if ctc_weight < 1.0 else None  # weight 0: never called
         self.att_weight, self.ctc_weight = 1.0 - ctc_weight, ctc_weight
         self.lm = lm if lm is not None and lm_weight != 0.0 else None
@@ -113,7 +124,14 @@ class _Scorers:
         """
         n, v = tokens.shape[0], self.vocab
         scores = torch.zeros(n, v, device=tokens.device)
-        if self.decoder is not None:
+        if self.attention_of is not None:  # the state carries each row's attention summed over its steps
+            dec_state, attended = dec_state
+            att, dec_state = self.decoder(tokens, dec_state)  # (N, V)
+            now = attended + self.attention_of(dec_state).float()
+            gain = (now > COVERED).sum(dim=1) - (attended > COVERED).sum(dim=1)
+            scores = scores + self.att_weight * att.float() + self.coverage * gain[:, None]
+            dec_state = (dec_state, now)
+        elif self.decoder is not None:
             att, dec_state = self.decoder(tokens, dec_state)  # (N, V)
             scores = scores + self.att_weight * att.float()
         if self.lm is not None:
@@ -141,6 +159,19 @@ class _Scorers:
         delta[:, self.eos] = torch.where(live[:, 0], log_end - prev[:, 0], NEG_INF)
         return scores + self.ctc_weight * delta.float(), dec_state, lm_state
 
+    def start_state(self, decoder_state: State) -> State:
+        """The search's decoder state of rows whose decoder state is `decoder_state`: with a coverage score,
+        paired with the attention each row has summed (none yet)."""
+        if self.attention_of is None:
+            return decoder_state
+        return decoder_state, torch.zeros_like(self.attention_of(decoder_state), dtype=torch.float)
+
+    def most_gain(self, dec_state: State) -> torch.Tensor | float:
+        """The most a row's score can still gain (N,): the coverage of the frames it has not covered."""
+        if self.attention_of is None:
+            return 0.0
+        return self.coverage * (dec_state[1] <= COVERED).sum(dim=1)
+
 
 def beam_search(**search: Any) -> list[list[int]]:
     """The best hypothesis per utterance, token ids without sos/eos ([] where none finished):
@@ -152,9 +183,12 @@ def beam_search_nbest(*, batch: int, vocab: int, sos: int, eos: int, max_lens: t
                       nbest: int = 1, decoder: StepFn | None = None, decoder_state: State = None,
                       ctc_log_probs: torch.Tensor | None = None, ctc_lens: torch.Tensor | None = None,
                       ctc_weight: float = 0.0, blank: int = 0, lm: StepFn | None = None, lm_weight: float = 0.0,
-                      length_bonus: float = 0.0, length_norm: bool = True) -> list[list[Scored]]:
+                      length_bonus: float = 0.0, length_norm: bool = True, coverage: float = 0.0,
+                      attention_of: Callable[[State], torch.Tensor] | None = None) -> list[list[Scored]]:
     """The `nbest` (at most `beam`) best finished hypotheses per utterance, best first: token ids without
     sos/eos and the score they are ranked by (per token, eos counted, with length_norm).
+    coverage: weight of the coverage score (module docstring), which needs `attention_of`, a function from
+    a decoder state to each row's attention weights over the frames at that step (N, T).
 
     batch utterances; decoder_state holds `batch` rows (the search expands it to batch*beam itself
     with select_state); ctc_log_probs (batch, T, V), ctc_lens (batch,); max_lens (batch,) = most
@@ -171,9 +205,10 @@ def beam_search_nbest(*, batch: int, vocab: int, sos: int, eos: int, max_lens: t
         raise ValueError(f"nbest must be between 1 and the beam ({beam}), not {nbest}")
     scorers = _Scorers(vocab=vocab, sos=sos, eos=eos, beam=beam, decoder=decoder, ctc_log_probs=ctc_log_probs,
                        ctc_lens=ctc_lens, ctc_weight=ctc_weight, blank=blank, lm=lm, lm_weight=lm_weight,
-                       length_bonus=length_bonus)
+                       length_bonus=length_bonus, coverage=coverage, attention_of=attention_of)
     device = ctc_log_probs.device if ctc_log_probs is not None else _device_of(decoder_state, max_lens.device)
     utts, rows, scores, tokens, seqs, dec_state, ctc_state = _start(batch, beam, sos, device, scorers, decoder_state)
+    dec_state = scorers.start_state(dec_state)
     lm_state, max_lens = None, max_lens.to(device)
     finished = _Finished(batch, beam, length_norm, device)
 
@@ -195,7 +230,8 @@ def beam_search_nbest(*, batch: int, vocab: int, sos: int, eos: int, max_lens: t
         finished.add(rows[ended], seqs[ended, :-1], scores[ended])
         scores = scores.masked_fill(tokens == eos, NEG_INF)
         # 5. drop utterances that are done from the batch
-        done = _done(scores, finished.kth[utts], step + 1, max_lens[utts], beam, length_bonus, length_norm)
+        done = _done(scores + scorers.most_gain(dec_state), finished.kth[utts], step + 1, max_lens[utts], beam,
+                     length_bonus, length_norm)
         if done.all():
             break
         if done.any():
@@ -259,8 +295,9 @@ def _done(scores: torch.Tensor, kth: torch.Tensor, length: int, max_lens: torch.
           length_bonus: float, length_norm: bool) -> torch.Tensor:
     """Which utterances (B',) can stop: no live row, or none that can beat the beam-th finished.
 
-    Every term of a score but length_bonus is a log-probability (<= 0), so a live score s after L
-    tokens can end no better than s + max(bonus, 0) * (max_len - L), divided by the best length in
+    Every term of a score but length_bonus and coverage is a log-probability (<= 0), so a live score s
+    after L tokens (the caller adds the coverage each row may still gain) can end no better than
+    s + max(bonus, 0) * (max_len - L), divided by the best length in
     [L, max_len] + 1 with length_norm (which rarely prunes: the search then runs until the beam
     empties or max_len).
 

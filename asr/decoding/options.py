@@ -31,6 +31,8 @@ class DecodeOptions:
                    preference for short outputs)
     length_norm  : attention / joint search: rank finished hypotheses by score per token
     max_len_ratio: attention / joint search: at most this many output tokens per encoder frame
+    coverage     : attention / joint search: score per encoder frame the speller's attention has covered
+                   (Chorowski and Jaitly 2017; see `beam_search`), against loops over words already read
     lexicon      : CTC beam search: a lexicon file (word, then its tokens) restricting the words
     nbest        : beam search: hypotheses returned per utterance, best first (at most `beam`)
     """
@@ -43,16 +45,19 @@ class DecodeOptions:
     length_bonus: float = 0.0
     length_norm: bool = True
     max_len_ratio: float = 1.0
+    coverage: float = 0.0
     lexicon: str | None = None
     nbest: int = 1
 
     def __post_init__(self) -> None:
-        for name in ("ctc_weight", "lm_weight", "length_bonus", "max_len_ratio"):
+        for name in ("ctc_weight", "lm_weight", "length_bonus", "max_len_ratio", "coverage"):
             value = getattr(self, name)
             if value is not None and not math.isfinite(value):  # NaN passes every comparison below
                 raise ValueError(f"{name.replace('_', ' ')} must be a finite number, not {value}")
         if self.lm_weight is not None and self.lm_weight < 0:
             raise ValueError(f"lm weight must be at least 0, not {self.lm_weight}")
+        if self.coverage < 0:
+            raise ValueError(f"coverage must be at least 0, not {self.coverage}")
         if self.method not in METHODS:
             raise ValueError(f"decoding method must be one of {', '.join(METHODS)}, not {self.method!r}")
         if not 1 <= self.beam <= MAX_BEAM:

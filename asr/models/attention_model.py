@@ -1,9 +1,11 @@
 """Listen-Attend-Spell and joint CTC/attention: one encoder, an attention decoder, an optional CTC head.
 
 The loss is ``λ·CTC + (1-λ)·attention`` with λ = ``ctc_weight`` (Kim, Hori and Watanabe 2017):
-λ = 0 is a pure Listen-Attend-Spell model (no CTC head is built), 0 < λ < 1 the joint model,
-whose CTC head keeps the attention monotonic during training and scores prefixes in the joint
-beam search. Both losses are per output token, so λ weighs like against like.
+λ = 0 is a pure Listen-Attend-Spell model (no CTC head is built); with λ > 0 a CTC head on the
+encoder trains beside the speller, which speeds the encoder's learning and keeps the attention
+monotonic. A joint model's beam search also scores prefixes with that head; a LAS model trained
+with one (``ctc_in_search`` false, as its kind sets it) is still decoded by the speller alone.
+Both losses are per output token, so λ weighs like against like.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ class AttentionSettings:
     """What a recipe chooses of the attention decoder and the joint loss (the `model` section of a
     training config)."""
 
-    ctc_weight: float = 0.0  # λ in λ·CTC + (1-λ)·attention; 0 = LAS without a CTC head
+    # λ in λ·CTC + (1-λ)·attention; None: the kind's (joint 0.3, las 0: no CTC head). A las model with λ > 0
+    # trains a CTC head beside its speller and is decoded without it
+    ctc_weight: float | None = None
     attention: str = "location"  # "dot", "additive" or "location"
     # feed the previous step's context into the speller's LSTM (Chan et al.'s LAS); False drops it (Luong et al.
     # 2015), so teacher forcing runs over all steps at once (dot or additive attention; no scheduled sampling)
@@ -40,8 +44,10 @@ class AttentionSettings:
 
 @dataclass(frozen=True)
 class AttentionModelConfig(AttentionSettings):
-    """The settings, the encoder, and what the tokenizer decides."""
+    """The settings, the encoder, and what the tokenizer and the kind decide."""
 
+    ctc_weight: float = 0.0  # λ; 0: no CTC head
+    ctc_in_search: bool = True  # the beam search weighs the CTC head's prefix scores (joint; las: false)
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
     vocab_size: int = 0  # set from the tokenizer when the model is built
     eos_id: int = -1  # the tokenizer's <sos/eos>: the speller starts from it and ends with it
@@ -66,6 +72,9 @@ class AttentionModel(nn.Module):
             raise ValueError("an attention model needs a tokenizer with a <sos/eos> symbol")
         if not 0.0 <= cfg.ctc_weight <= 1.0:
             raise ValueError(f"model.ctc_weight must be between 0 and 1, not {cfg.ctc_weight}")
+        if not cfg.ctc_in_search and cfg.ctc_weight == 1.0:
+            raise ValueError("a las model with model.ctc_weight 1 would train no speller, its only decoder: "
+                             "use below 1 (or model.kind ctc)")
         if not cfg.input_feeding and cfg.sampling_prob > 0:
             raise ValueError("scheduled sampling (model.sampling_prob) feeds the speller its own predictions step "
                              "by step, which a speller without input feeding (model.input_feeding: false) does not")
@@ -81,7 +90,7 @@ class AttentionModel(nn.Module):
 
     @property
     def kind(self) -> str:
-        return "joint" if self.ctc_head is not None else "las"
+        return "joint" if self.ctc_head is not None and self.cfg.ctc_in_search else "las"
 
     @property
     def has_ctc(self) -> bool:
@@ -89,6 +98,12 @@ class AttentionModel(nn.Module):
         return self.ctc_head is not None
 
     has_attention = True  # a speller: attention search and attention weights
+
+    @property
+    def search_ctc_weight(self) -> float:
+        """The weight of CTC prefix scores in this model's own beam search: λ for a joint model, 0 for
+        LAS (a CTC head trained beside its speller only helped it learn)."""
+        return self.cfg.ctc_weight if self.kind == "joint" else 0.0
 
     def forward(self, feats: torch.Tensor, feat_lens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The encoder's frames; decoding then runs the speller over them (see `decoder_step`)."""
@@ -110,6 +125,10 @@ class AttentionModel(nn.Module):
     def decoder_step(self, tokens: torch.Tensor, state: SpellerState) -> tuple[torch.Tensor, SpellerState]:
         """tokens (N,) -> (log-probs of the next token (N, V), next state)."""
         return self.speller.step(tokens, state)
+
+    def decoder_attention(self, state: SpellerState) -> torch.Tensor:
+        """The speller's attention weights (N, T') at the step that gave `state`."""
+        return self.speller.attention_of(state)
 
     def output_lengths(self, feat_lens: torch.Tensor) -> torch.Tensor:
         return output_lengths(self.cfg.encoder, feat_lens)

@@ -29,14 +29,16 @@ class Kind:
     config: type  # its frozen config dataclass, with to_dict / from_dict
     purpose: str  # ACOUSTIC, EMBEDDING or LANGUAGE
     fixed: dict[str, Any] = field(default_factory=dict)  # config values the kind implies
+    defaults: dict[str, Any] = field(default_factory=dict)  # config values for settings left None
 
 
-# "las" and "joint" are one class told apart by its CTC weight; the Audio Word2Vec autoencoders
-# "sa", "dsa" and "cae" one class told apart by how they were trained
+# "las" and "joint" are one class told apart by whether its search reads a CTC head; the Audio Word2Vec
+# autoencoders "sa", "dsa" and "cae" one class told apart by how they were trained
 KINDS = {
     "ctc": Kind(CTCModel, CTCModelConfig, ACOUSTIC),
-    "las": Kind(AttentionModel, AttentionModelConfig, ACOUSTIC, {"ctc_weight": 0.0}),
-    "joint": Kind(AttentionModel, AttentionModelConfig, ACOUSTIC),
+    "las": Kind(AttentionModel, AttentionModelConfig, ACOUSTIC, {"ctc_in_search": False}, {"ctc_weight": 0.0}),
+    # Kim et al. 2017 found λ of 0.2-0.5 best
+    "joint": Kind(AttentionModel, AttentionModelConfig, ACOUSTIC, {"ctc_in_search": True}, {"ctc_weight": 0.3}),
     "sa": Kind(SeqAutoencoder, SeqAutoencoderConfig, EMBEDDING, {"variant": "sa"}),
     "dsa": Kind(SeqAutoencoder, SeqAutoencoderConfig, EMBEDDING, {"variant": "dsa"}),
     "cae": Kind(SeqAutoencoder, SeqAutoencoderConfig, EMBEDDING, {"variant": "cae"}),
@@ -87,14 +89,16 @@ def physical_memory() -> int:
 def new_config(kind: str, settings: Any = None, **derived: Any) -> Any:
     """The frozen config of a new model of `kind`: the fields of `settings` (a dataclass the config
     class extends, or None), the values the data decide (`derived`: encoder, vocab_size, eos_id; those
-    the config has no field for are ignored) and the values the kind implies.
+    the config has no field for are ignored), the kind's defaults for settings left None, and the values
+    the kind implies.
 
     >>> from asr.models.attention_model import AttentionSettings
-    >>> new_config("las", AttentionSettings(ctc_weight=0.3), vocab_size=5, eos_id=4).ctc_weight
-    0.0
+    >>> [new_config(k, AttentionSettings(), vocab_size=5, eos_id=4).ctc_weight for k in ("las", "joint")]
+    [0.0, 0.3]
     """
     entry = kind_of(kind)
     names = {f.name for f in dataclasses.fields(entry.config)}
     values = dataclasses.asdict(settings) if settings is not None else {}
+    values |= {k: v for k, v in entry.defaults.items() if values.get(k) is None}
     values |= {k: v for k, v in derived.items() if k in names}
     return entry.config(**(values | entry.fixed))

@@ -103,6 +103,11 @@ class Speller(nn.Module):
         """(..., H) decoder states and (..., E) contexts -> (..., V) logits."""
         return self.out(torch.tanh(self.hidden_out(self.dropout(torch.cat([query, context], dim=-1)))))
 
+    @staticmethod
+    def attention_of(state: SpellerState) -> torch.Tensor:
+        """The attention weights (N, T) a state holds: its last step's (spread over the frames before any)."""
+        return state[3]
+
     def step(self, tokens: torch.Tensor, state: SpellerState) -> tuple[torch.Tensor, SpellerState]:
         """A beam search's step function: tokens (N,) -> (log_probs (N, V), next state)."""
         logits, state = self._advance(tokens, state)

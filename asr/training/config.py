@@ -65,8 +65,8 @@ class ModelConfig:
     kind: str = "ctc"  # "ctc", "las" (attention decoder), "joint" (CTC head + attention decoder), or the
     # Audio Word2Vec autoencoders "sa", "dsa" (masked input) and "cae" (another instance of the word out)
     encoder: EncoderSettings = field(default_factory=EncoderSettings)
-    # las, joint; ctc_weight is joint's λ in λ·CTC + (1-λ)·attention (Kim et al. 2017 found 0.2-0.5 best)
-    speller: AttentionSettings = field(default_factory=lambda: AttentionSettings(ctc_weight=0.3))
+    # las, joint; ctc_weight is λ in λ·CTC + (1-λ)·attention (joint 0.3 unless set; las 0: no CTC head)
+    speller: AttentionSettings = field(default_factory=AttentionSettings)
     autoencoder: AutoencoderSettings = field(default_factory=AutoencoderSettings)  # sa, dsa, cae
     # a trained model file to start from: an autoencoder for sa, dsa, cae (cae starts from an sa); an acoustic
     # model for ctc, las, joint (fine-tuning: its features, its tokenizer unless tokenizer.file names another)

@@ -175,10 +175,11 @@ class SpeechTask(ModelTask):
         self.features = features
         self.tokenizer = tokenizer
         self.specaugment = specaugment
-        # greedy with the weights the model was trained with: a joint model is scored by its joint search
-        # (beam 1), not by its CTC head alone, whose early dev errors would pick the wrong checkpoint
+        # greedy with the weights of the model's own search: a joint model is scored by its joint search
+        # (beam 1), not by its CTC head alone, whose early dev errors would pick the wrong checkpoint; LAS
+        # by its speller alone, as it is decoded, whether or not a CTC head trained beside it
         self.dev_decoder = TokenDecoder.for_model(model, tokenizer, decode="greedy",
-                                                  ctc_weight=model.cfg.ctc_weight if model.has_attention else None)
+                                                  ctc_weight=model.search_ctc_weight if model.has_attention else None)
         self._dev_refs: list[str] = []
         self._dev_hyps: list[str] = []
 

@@ -33,7 +33,7 @@ DEFAULT_LM_WEIGHT = 0.3  # when --lm comes without --lm-weight: the common start
 # the fields of DecodeOptions: the one mapping, used by `asr transcribe`, `asr evaluate` and `Recognizer`.
 OPTION_NAMES = {"decode": "method", "beam": "beam", "ctc_weight": "ctc_weight", "lm": "lm",
                 "lm_weight": "lm_weight", "length_bonus": "length_bonus", "max_len_ratio": "max_len_ratio",
-                "lexicon": "lexicon", "nbest": "nbest"}
+                "lexicon": "lexicon", "nbest": "nbest", "coverage": "coverage"}
 
 
 class Hypothesis(NamedTuple):
@@ -51,11 +51,15 @@ def resolve_options(model: torch.nn.Module, **named) -> DecodeOptions:
     search runs with, every default settled once: CTC models decode greedily, LAS and joint models by
     beam 10; the CTC weight is 1 for a CTC model and for a joint model's greedy decoding (its CTC head,
     its fastest decoder), the trained λ for a joint beam search, 0 for LAS; an LM weighs 0.3 unless
-    given. UserError for options the model cannot take."""
+    given; no coverage score unless asked for. UserError for options the model cannot take."""
     given = {name: value for name, value in named.items() if value is not None}
     options = checked_options(**({"decode": "beam", "beam": 10} if model.has_attention else {}) | given)
     lm_weight = options.lm_weight if options.lm_weight is not None else DEFAULT_LM_WEIGHT if options.lm else 0.0
-    return dataclasses.replace(options, ctc_weight=_ctc_weight(model, options), lm_weight=lm_weight)
+    ctc_weight = _ctc_weight(model, options)
+    if options.coverage and (ctc_weight == 1.0 or options.method == "rescore"):
+        raise UserError("--coverage scores where the speller's attention has been: it needs a search with a "
+                        "speller (LAS or joint, --ctc-weight below 1, not --decode rescore)")
+    return dataclasses.replace(options, ctc_weight=ctc_weight, lm_weight=lm_weight)
 
 
 def checked_options(**named) -> DecodeOptions:
@@ -81,9 +85,10 @@ def _ctc_weight(model: torch.nn.Module, options: DecodeOptions) -> float:
         raise UserError("a LAS model has no CTC head: use --ctc-weight 0 (or train a joint model)")
     if options.ctc_weight is not None:
         return options.ctc_weight
-    if not model.has_attention or (model.has_ctc and options.method == "greedy"):
+    if not model.has_attention:
         return 1.0
-    return model.cfg.ctc_weight if model.has_ctc else 0.0
+    # a joint model's greedy decoding reads its CTC head; LAS spells alone, even with a CTC head trained beside
+    return 1.0 if model.search_ctc_weight > 0 and options.method == "greedy" else model.search_ctc_weight
 
 
 class TokenDecoder:
@@ -196,7 +201,8 @@ class TokenDecoder:
             decoder=self.model.decoder_step, decoder_state=self.model.decoder_state(enc, enc_lens),
             ctc_log_probs=ctc if self.reads_ctc else None, ctc_lens=enc_lens, ctc_weight=opts.ctc_weight,
             blank=self.tokenizer.blank_id, lm=self.lm_step, lm_weight=opts.lm_weight,
-            length_bonus=opts.length_bonus, length_norm=opts.length_norm)
+            length_bonus=opts.length_bonus, length_norm=opts.length_norm, coverage=opts.coverage,
+            attention_of=self.model.decoder_attention if opts.coverage else None)
 
     def attention_of(self, enc: torch.Tensor, enc_lens: torch.Tensor,
                      ids: list[list[int]]) -> list[torch.Tensor] | None:

@@ -170,6 +170,8 @@ MISTAKES = {
     "lm weight below 0": (["--lm", "{lm}", "--lm-weight", "-0.5"], "lm weight must be at least 0"),
     "max len ratio nan": (["--max-len-ratio", "nan"], "max len ratio must be a finite number"),
     "max chunk nan": (["--max-chunk", "nan"], "--max-chunk must be 0 (never cut) or at least 2 s, not nan"),
+    "coverage without a speller": (["--ctc-weight", "1", "--coverage", "0.5"], "--coverage scores where the speller"),
+    "coverage nan": (["--coverage", "nan"], "coverage must be a finite number, not nan"),
 }
 
 

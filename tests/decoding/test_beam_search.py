@@ -4,7 +4,8 @@ from typing import NamedTuple
 import pytest
 import torch
 
-from asr.decoding.beam_search import beam_search, select_state
+from asr.decoding import beam_search as beam_search_module
+from asr.decoding.beam_search import NEG_INF, beam_search, select_state
 from asr.decoding.ctc_greedy import ctc_greedy
 
 # Vocabulary of the hand-built cases: 0 blank (CTC only), 1 a, 2 b, 3 c, 4 eos, 5 sos
@@ -250,3 +251,52 @@ def test_batched_joint_search_with_lm_equals_one_at_a_time():
     together = search(slice(None), 10)
     alone = [search(slice(b, b + 1), n)[0] for b, n in enumerate(lengths.tolist())]
     assert together == alone
+
+
+def pointer_decoder(table: torch.Tensor, frames: int):
+    """A toy speller whose attention is a pointer over `frames` encoder frames: after token a it reads the
+    next frame, after any other the same one again. Next-token probabilities: `table[prev]` (see `_table`).
+    Returns the step function and the attention weights of a state (one-hot at the pointer)."""
+
+    def step(prev: torch.Tensor, pointer: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        pointer = torch.where(prev == A, (pointer + 1).clamp(max=frames - 1), pointer)
+        return table[prev].log(), pointer
+
+    return step, lambda pointer: torch.nn.functional.one_hot(pointer, frames).float()
+
+
+def _pointer_search(table: torch.Tensor, frames: int, beam: int, max_len: int, **kwargs) -> list[int]:
+    step, attention_of = pointer_decoder(table, frames)
+    return beam_search(batch=1, vocab=V, sos=SOS, eos=EOS, max_lens=torch.tensor([max_len]), beam=beam,
+                       decoder=step, decoder_state=torch.tensor([0]), attention_of=attention_of, **kwargs)[0]
+
+
+def test_coverage_turns_a_loop_over_one_frame_into_a_walk_over_all():
+    # the speller prefers b, which reads the same frame again, to a, which moves on: per token the loop
+    # "b b b ..." (log 0.6) beats "a a a" (log 0.3), so without coverage the search spells b to max_len
+    table = _table({prev: {B: 0.6, A: 0.3, EOS: 0.1} for prev in (SOS, A, B)})
+    assert _pointer_search(table, frames=4, beam=4, max_len=10) == [B] * 10
+    # a covered frame worth 2: "a a a" reads all 4 frames, (3 log 0.3 + log 0.1 + 2 * 4) / 4 = 0.52 a token
+    assert _pointer_search(table, frames=4, beam=4, max_len=10, coverage=2.0) == [A, A, A]
+
+
+def _random_tables(count: int) -> list[torch.Tensor]:
+    """Next-token tables (V, V) with a few likely tokens per row; blank and sos are never spelt."""
+    gen = torch.Generator().manual_seed(0)
+    tables = []
+    for _ in range(count):
+        table = torch.rand(V, V, generator=gen) ** 3 + 1e-3
+        table[:, [0, SOS]] = 1e-9
+        tables.append(table / table.sum(-1, keepdim=True))
+    return tables
+
+
+@pytest.mark.parametrize("length_norm", [False, True])
+def test_coverage_the_search_may_still_gain_keeps_it_from_stopping_early(length_norm: bool, monkeypatch):
+    """The early stop (`_done`) must count the coverage a live hypothesis may still gain: with it the
+    search ends as one that runs every hypothesis to eos or max_len does."""
+    tables = _random_tables(20)
+    search = dict(frames=8, beam=3, max_len=12, coverage=1.5, length_norm=length_norm)
+    early = [_pointer_search(table, **search) for table in tables]
+    monkeypatch.setattr(beam_search_module, "_done", lambda scores, *rest: ~(scores.view(-1, 3) > NEG_INF).any(1))
+    assert [_pointer_search(table, **search) for table in tables] == early

@@ -113,6 +113,35 @@ def test_joint_loss_weighs_ctc_and_attention():
     torch.testing.assert_close(total, 0.3 * parts["ctc"] + 0.7 * parts["att"])
 
 
+def test_a_las_model_may_train_a_ctc_head_beside_its_speller_and_decode_without_it():
+    """Kim et al. 2017's multi-task LAS: the loss is a joint model's, the kind and the search are LAS's."""
+    joint = _model(ctc_weight=0.3)
+    las = AttentionModel(dataclasses.replace(joint.cfg, ctc_in_search=False))
+    las.load_state_dict(joint.state_dict())
+    assert (las.kind, las.has_ctc, las.search_ctc_weight) == ("las", True, 0.0)
+    assert (joint.kind, joint.search_ctc_weight) == ("joint", 0.3)
+    assert _model().search_ctc_weight == 0.0
+    batch = _batch()
+    with torch.no_grad():
+        torch.testing.assert_close(las.loss(*batch)[0], joint.loss(*batch)[0])
+
+
+@pytest.mark.parametrize("input_feeding", [True, False])
+def test_the_attention_of_each_decoding_step_is_the_teacher_forced_one(input_feeding):
+    """What the coverage score sums (`decoder_attention` of each step's state) is where the speller looks."""
+    model = _model(attention="location" if input_feeding else "dot", input_feeding=input_feeding)
+    feats, feat_lens, _, _ = _batch()
+    tokens = [3, 1, 4]
+    with torch.no_grad():
+        enc, enc_lens = model.encode(feats[:1], feat_lens[:1])
+        state, stepped = model.decoder_state(enc, enc_lens), []
+        for token in [EOS, *tokens]:
+            _, state = model.decoder_step(torch.tensor([token]), state)
+            stepped.append(model.decoder_attention(state)[0])
+        forced = model.attention_weights(enc, enc_lens, [tokens])[0]
+    torch.testing.assert_close(torch.stack(stepped), forced)
+
+
 def test_scheduled_sampling_changes_training_inputs_only():
     model = _model(sampling=1.0)
     feats, feat_lens, targets, target_lens = _batch()

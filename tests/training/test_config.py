@@ -2,6 +2,7 @@ import pytest
 
 from asr.cli.main import main
 from asr.errors import UserError
+from asr.text.tokenizer import Tokenizer
 from asr.training.config import Config, load_config, parse_overrides
 
 
@@ -21,12 +22,14 @@ def test_a_models_parts_are_set_at_the_sections_level_or_in_their_own_sections(t
                              "--model.decoder_hidden", "48", "--model.attention", "dot", "--model.vector_dim", "20"])
     assert cfg.model.encoder.hidden == 64 and cfg.model.encoder.layers == 4
     assert cfg.model.speller.decoder_hidden == cfg.model.autoencoder.decoder_hidden == 48
-    assert cfg.model.speller.attention == "dot" and cfg.model.speller.ctc_weight == 0.3
+    assert cfg.model.speller.attention == "dot" and cfg.model.speller.ctc_weight is None  # the kind's
     assert cfg.model.autoencoder.vector_dim == 20
     joint = cfg.model.model_config(input_dim=40, vocab_size=30, eos_id=29)
     assert (joint.encoder.hidden, joint.encoder.input_dim, joint.decoder_hidden, joint.ctc_weight) == (64, 40, 48, 0.3)
+    las = load_config(None, ["--model.kind", "las"]).model.model_config(40, 30, 29)
+    assert (las.ctc_weight, las.ctc_in_search) == (0.0, False)  # a LAS model has no CTC head unless asked
     las = load_config(None, ["--model.kind", "las", "--model.ctc_weight", "0.5"]).model.model_config(40, 30, 29)
-    assert las.ctc_weight == 0.0  # the kind decides: a LAS model has no CTC head
+    assert (las.ctc_weight, las.ctc_in_search) == (0.5, False)  # a CTC loss beside its speller, not in its search
     sa = load_config(None, ["--model.kind", "sa", "--model.vector_dim", "16"]).model.model_config(13)
     assert (sa.variant, sa.vector_dim, sa.encoder.input_dim) == ("sa", 16, 13)
     with pytest.raises(UserError, match=r"model.hidden must be an integer"):  # named as written
@@ -93,6 +96,17 @@ def test_int_where_float_expected_is_accepted():
 def test_bad_settings_are_one_line_user_errors(args, message):
     with pytest.raises(UserError, match=message):
         load_config(None, args)
+
+
+@pytest.mark.parametrize("kind, ctc_weight, message", [
+    ("joint", "0", "a joint model needs 0 < model.ctc_weight <= 1"),
+    ("las", "1", "a las model with model.ctc_weight 1 would train no speller"),
+    ("las", ".nan", "model.ctc_weight must be a finite number"),
+])
+def test_a_ctc_weight_the_kind_cannot_take_is_one_line(kind, ctc_weight, message):
+    tokenizer = Tokenizer("char", ("<blank>", "|", "a", "<sos/eos>"))
+    with pytest.raises(UserError, match=message):
+        load_config(None, ["--model.kind", kind, "--model.ctc_weight", ctc_weight]).model.new_model(40, tokenizer)
 
 
 def test_missing_or_broken_yaml(tmp_path):

@@ -30,17 +30,19 @@ class HandBuilt(nn.Module):
     """encode: the features are the frames; ctc_log_probs: their log-softmax; the speller gives `script`'s next
     token probability 0.9 at every step (its state counts the steps), whatever the frames say."""
 
-    def __init__(self, has_ctc: bool, has_attention: bool, ctc_weight: float = 0.5, script: tuple[int, ...] = ()):
+    def __init__(self, has_ctc: bool, has_attention: bool, ctc_weight: float = 0.5, script: tuple[int, ...] = (),
+                 ctc_in_search: bool = True):
         super().__init__()
         self.has_ctc, self.has_attention = has_ctc, has_attention
         self.cfg = SimpleNamespace(ctc_weight=ctc_weight if has_ctc and has_attention else 0.0)
+        self.search_ctc_weight = self.cfg.ctc_weight if ctc_in_search else 0.0
         self.script = torch.tensor([*script, EOS])
         self.anchor = nn.Parameter(torch.zeros(1))  # where the decoder finds the device
         self.ctc_calls = 0
 
     @property
     def kind(self) -> str:
-        return "joint" if self.has_ctc and self.has_attention else "ctc" if self.has_ctc else "las"
+        return "joint" if self.search_ctc_weight else "ctc" if self.has_ctc and not self.has_attention else "las"
 
     def encode(self, feats: torch.Tensor, lens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return feats, lens
@@ -76,14 +78,19 @@ def test_options_settle_by_what_the_model_can_do() -> None:
     assert resolve_options(joint).ctc_weight == 0.4  # beam search weighs CTC as the model was trained
     assert resolve_options(joint, decode="greedy").ctc_weight == 1.0  # greedy reads its CTC head
     assert resolve_options(joint, decode="greedy", ctc_weight=0.2).ctc_weight == 0.2
+    las_with_ctc = HandBuilt(True, True, ctc_weight=0.4, ctc_in_search=False)  # a CTC loss beside its speller
+    assert resolve_options(las_with_ctc).ctc_weight == 0.0  # ... decoded by the speller alone
+    assert resolve_options(las_with_ctc, decode="greedy").ctc_weight == 0.0
+    assert resolve_options(las_with_ctc, ctc_weight=0.3).ctc_weight == 0.3  # or jointly, when asked
     assert resolve_options(ctc, beam=4).method == "greedy" and resolve_options(ctc, beam=4).beam == 4
     assert resolve_options(ctc, decode="beam", lm="lm.pt").lm_weight == 0.3
     assert resolve_options(ctc, decode="beam", lm="lm.pt", lm_weight=0.7).lm_weight == 0.7
     assert resolve_options(ctc).lm_weight == 0.0
+    assert (resolve_options(las).coverage, resolve_options(las, coverage=0.5).coverage) == (0.0, 0.5)
     assert resolve_options(ctc, beam=None, lm=None) == resolve_options(ctc)  # None is "not given"
     assert resolve_options(las, decode=None, beam=None) == resolve_options(las)  # as the CLI passes every name
     assert set(OPTION_NAMES) == {"decode", "beam", "ctc_weight", "lm", "lm_weight", "length_bonus", "max_len_ratio",
-                                 "lexicon", "nbest"}
+                                 "lexicon", "nbest", "coverage"}
 
 
 @pytest.mark.parametrize("model, options, message", [
@@ -94,6 +101,9 @@ def test_options_settle_by_what_the_model_can_do() -> None:
     (HandBuilt(True, False), {"decode": "sampling"}, "decoding method must be one of"),
     (HandBuilt(True, False), {"nbest": 3}, "N-best lists come from beam search: --nbest 3 needs --decode beam"),
     (HandBuilt(True, True), {"beam": 4, "nbest": 5}, r"nbest must be between 1 and the beam \(4\), not 5"),
+    (HandBuilt(True, False), {"coverage": 0.5}, "--coverage scores where the speller's attention has been"),
+    (HandBuilt(True, True), {"decode": "rescore", "coverage": 0.5}, "--coverage scores where the speller's"),
+    (HandBuilt(False, True), {"coverage": -1.0}, "coverage must be at least 0"),
 ])
 def test_options_a_model_cannot_take_are_one_line_errors(model, options, message) -> None:
     with pytest.raises(UserError, match=message):
