@@ -126,14 +126,14 @@ class _Scorers:
         scores = torch.zeros(n, v, device=tokens.device)
         if self.attention_of is not None:  # the state carries each row's attention summed over its steps
             dec_state, attended = dec_state
-            att, dec_state = self.decoder(tokens, dec_state)  # (N, V)
-            now = attended + self.attention_of(dec_state).float()
-            gain = (now > COVERED).sum(dim=1) - (attended > COVERED).sum(dim=1)
-            scores = scores + self.att_weight * att.float() + self.coverage * gain[:, None]
-            dec_state = (dec_state, now)
-        elif self.decoder is not None:
+        if self.decoder is not None:
             att, dec_state = self.decoder(tokens, dec_state)  # (N, V)
             scores = scores + self.att_weight * att.float()
+        if self.attention_of is not None:
+            now = attended + self.attention_of(dec_state).float()
+            gain = (now > COVERED).sum(dim=1) - (attended > COVERED).sum(dim=1)
+            scores = scores + self.coverage * gain[:, None]
+            dec_state = (dec_state, now)
         if self.lm is not None:
             lm_lp, lm_state = self.lm(tokens, lm_state)  # (N, V)
             scores = scores + self.lm_weight * lm_lp.float()
